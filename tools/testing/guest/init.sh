@@ -24,8 +24,8 @@ mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /var/tmp
 mount -t debugfs debugfs /sys/kernel/debug
 p9 work /mnt/work rw
-p9 src /mnt/src ro
-p9 modules /lib/modules ro
+p9 src /mnt/src ro,cache=loose
+p9 modules /lib/modules ro,cache=loose
 hostname va-guest 2>/dev/null || true
 
 echo "va-guest: running $(uname -r) on $(cat /sys/class/dmi/id/product_name 2>/dev/null || echo unknown)"

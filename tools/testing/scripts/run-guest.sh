@@ -142,7 +142,7 @@ for d in "${devices[@]}"; do args+=(-device "$(vdev "$d")"); done
 args+=("${qextra[@]}")
 
 cmdline="console=ttyS0 root=rootfs rootfstype=9p"
-cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000 ro"
+cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 cmdline+=" init=/sbin/va-init panic=-1 reboot=t loglevel=6"
 cmdline+=" rng_core.default_quality=0"
 # Under TCG the guest's TSC is the host's. Without ACPI the guest has nothing

@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-2.0
+# ALSA over virtio-snd: QEMU's virtio-sound device, the guest's in-tree
+# virtio_snd driver, alsa-utils in the guest. Playback: aplay plays a sine
+# tone made on the host and the host measures the frequency of what QEMU
+# recorded. Capture: the guest's arecord records a tone QEMU reads from a
+# file, and the host measures it. The kernel's own ALSA selftest pcm-test,
+# built from the lane's source tree, runs on a card of its own and each of
+# its KTAP results counts.
+
+# pcm-test cases that fail for a reason outside the driver under test, each
+# with its reason. They are reported as skipped while they fail, and as
+# passed as soon as they pass.
+ALSA_KNOWN_FAIL=(
+	"default.time3.SoundCard.0.0.PLAYBACK|QEMU 11.1 virtio-sound plays 44.1 kHz with 22500-frame periods at about 0.45x real time (any audiodev, any lane); under investigation"
+)
+
+suite_alsa() {
+	local lane=$1 transport=$2 t=alsa-$1-$2 out rc play_hz cap_hz src
+	out=$VA_RUN/$t
+	mkdir -p "$out"
+	# Content, both directions, one boot. Card 0 plays into a wav file
+	# (QEMU's wav audiodev, playback stream only); card 1 captures what
+	# ALSA's file plugin reads from a raw file on the host (QEMU's alsa
+	# audiodev). Frequencies are chosen per run.
+	play_hz=$((300 + RANDOM % 700)) cap_hz=$((300 + RANDOM % 700))
+	sox -n -r 48000 -c 2 -b 16 "$out/play.wav" synth 2 sine "$play_hz" vol 0.5
+	sox -n -r 48000 -c 2 -b 16 -t raw "$out/capture-source.raw" synth 4 sine "$cap_hz" vol 0.5
+	cat >"$out/asound.conf" <<CONF
+pcm.va_out { type file; slave.pcm { type null }; file "/dev/null"; format "raw" }
+pcm.va_in { type file; slave.pcm { type null }; file "/dev/null"; infile "$out/capture-source.raw"; format "raw" }
+CONF
+	ALSA_CONFIG_PATH=$out/asound.conf guest "$t" "$lane" "$transport" -T 300 \
+		-q -audiodev -q "wav,id=snd0,path=$out/played.wav" \
+		-q -audiodev -q "alsa,id=snd1,out.dev=va_out,in.dev=va_in,in.frequency=48000,out.frequency=48000" \
+		-d virtio-sound,audiodev=snd0,streams=1 -d virtio-sound,audiodev=snd1 -- "
+		modprobe virtio_snd || exit 1
+		cat /proc/asound/cards >cards
+		aplay -q -D plughw:0,0 play.wav || exit 2
+		arecord -q -D plughw:1,0 -f S16_LE -r 48000 -c 2 -d 2 captured.wav || exit 3
+		$leak_scan
+		exit 0"
+	rc=$?
+	va_check "$t: aplay and arecord through snd-virtio" "guest exit status $rc" test $rc = 0
+	va_check "$t: two virtio-snd cards" "cards: $(head -n 4 "$out/cards" 2>/dev/null)" \
+		test "$(grep -c ']: virtio-snd' "$out/cards")" = 2
+	va_check "$t: playback: host recording holds $play_hz Hz" \
+		"$(alsa_freq "$out/played.wav" "$play_hz" 2>&1)" alsa_freq "$out/played.wav" "$play_hz"
+	va_check "$t: capture: guest recording holds $cap_hz Hz" \
+		"$(alsa_freq "$out/captured.wav" "$cap_hz" 2>&1)" alsa_freq "$out/captured.wav" "$cap_hz"
+	va_check "$t: kernel log clean" "$(head -n 3 "$out/kernel-reports.txt" 2>/dev/null)" kernel_log_clean
+
+	# Conformance: the kernel's pcm-test times every stream, so its card
+	# must run in real time in both directions: QEMU's "none" audiodev.
+	t=alsa-pcm-test-$1-$2
+	out=$VA_RUN/$t
+	mkdir -p "$out"
+	src=$(readlink -f "$VA_CACHE/kernels/$(lane_kernel "$lane")-$(lane_flavour "$lane")/source")
+	if ! alsa_build_pcm_test "$src" "$out/pcmtest" >"$out/build.log" 2>&1; then
+		va_skip "$t" "pcm-test does not build from $(basename "$src"): $(tail -n 1 "$out/build.log")"
+		return
+	fi
+	guest "$t" "$lane" "$transport" -T 300 -q -audiodev -q none,id=snd0 \
+		-d virtio-sound,audiodev=snd0 -- "
+		modprobe virtio_snd || exit 1
+		cd pcmtest && ./pcm-test >../pcm-test.ktap 2>&1
+		cd .. && $leak_scan"
+	rc=$?
+	va_check "$t: ran" "guest exit status $rc" test $rc = 0
+	va_ktap "$t" "$out/pcm-test.ktap" "${ALSA_KNOWN_FAIL[@]}"
+	va_check "$t: kernel log clean" "$(head -n 3 "$out/kernel-reports.txt" 2>/dev/null)" kernel_log_clean
+}
+
+# alsa_build_pcm_test KERNEL-SOURCE DIR: build the selftest into DIR with the
+# files it reads at run time from its working directory.
+alsa_build_pcm_test() {
+	local src=$1 dir=$2 sel=$1/tools/testing/selftests/alsa
+	[ -f "$sel/pcm-test.c" ] || { echo "no pcm-test.c in $src"; return 1; }
+	mkdir -p "$dir"
+	make -s -C "$sel" OUTPUT="$dir" "$dir/pcm-test" || return 1
+	cp "$sel/pcm-test.conf" "$dir/"
+	cp -r "$sel/conf.d" "$dir/"
+}
+
+# alsa_freq WAV HZ: the dominant frequency of the non-silent part of the
+# recording is HZ within 1 %, over at least 1.5 s.
+alsa_freq() {
+	python3 - "$1" "$2" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+want = float(sys.argv[2])
+if len(data) < 44 or data[:4] != b"RIFF":
+    sys.exit("no wav recording (%d bytes)" % len(data))
+channels, rate = struct.unpack_from("<HI", data, 22)
+bits = struct.unpack_from("<H", data, 34)[0]
+if bits != 16:
+    sys.exit("recording is %d-bit, expected 16" % bits)
+# QEMU fills in the sizes only on a clean exit: read the samples after the
+# canonical header rather than trusting them.
+raw = data[44:]
+n = len(raw) // (2 * channels)
+left = struct.unpack_from("<%dh" % (n * channels), raw)[::channels]
+loud = [i for i, v in enumerate(left) if abs(v) > 1000]
+if not loud:
+    sys.exit("recording is silent (%d frames at %d Hz)" % (n, rate))
+seg = left[loud[0]:loud[-1] + 1]
+secs = len(seg) / rate
+ups = [i for i in range(1, len(seg)) if seg[i - 1] < 0 <= seg[i]]
+if secs < 1.5 or len(ups) < 2:
+    sys.exit("only %.2f s of signal" % secs)
+got = (len(ups) - 1) * rate / (ups[-1] - ups[0])
+print("%.2f Hz over %.2f s at %d Hz, %d channel(s)" % (got, secs, rate, channels))
+if abs(got - want) > want * 0.01:
+    sys.exit("measured %.2f Hz, expected %.0f Hz" % (got, want))
+PY
+}

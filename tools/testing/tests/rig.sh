@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# The rig itself: run-guest.sh returns the guest command's exit status,
+# enforces its timeout, and leaves no QEMU or back-end process behind when
+# it is killed (SIGTERM, SIGINT or SIGKILL) in the middle of a run; a run
+# after that works. Runs on the first selected lane, virtio-pci.
+
+rig_leftovers() { # OUT-DIR: processes still mentioning the run's directory
+	pgrep -af -- "$1" | grep -v pgrep || true
+}
+
+# rig_kill SIGNAL: start a guest that never ends, kill run-guest.sh once the
+# guest is up, and check that nothing it started survives.
+rig_kill() {
+	local sig=$1 lane=$2 t=rig-kill-$1 out pid left=
+	out=$VA_RUN/$t
+	mkdir -p "$out"
+	"$VA_TESTING/scripts/run-guest.sh" -l "$(lane_kernel "$lane")" -t pci -T 600 -o "$out" \
+		-b "4:1:0:va-rng-model --log @OUT@/model.bin" -- "echo up >up; sleep 600" \
+		>"$out/run-guest.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 600); do [ -f "$out/up" ] && break; sleep 0.2; done
+	if [ ! -f "$out/up" ]; then
+		kill -KILL "$pid" 2>/dev/null
+		va_fail "rig: killed with SIG$sig leaves nothing behind" "guest never came up"
+		return
+	fi
+	kill -"$sig" "$pid"
+	wait "$pid" 2>/dev/null
+	for _ in $(seq 50); do
+		left=$(rig_leftovers "$out")
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	va_check "rig: killed with SIG$sig leaves nothing behind" "left: $left" test -z "$left"
+	[ -z "$left" ] || pkill -KILL -f -- "$out"
+}
+
+suite_rig_host() {
+	local lane=${lanes%% *} rc out
+	guest rig-status "$lane" pci -T 120 -- "exit 7"
+	rc=$?
+	va_check "rig: guest exit status reaches the host" "got $rc, expected 7" test $rc = 7
+	out=$GUEST_OUT
+	guest rig-timeout "$lane" pci -T 20 -- "sleep 600"
+	rc=$?
+	va_check "rig: timeout ends the run with 124" "got $rc" test $rc = 124
+	va_check "rig: timeout leaves nothing behind" "$(rig_leftovers "$GUEST_OUT")" \
+		test -z "$(rig_leftovers "$GUEST_OUT")"
+	rig_kill TERM "$lane"
+	rig_kill INT "$lane"
+	rig_kill KILL "$lane"
+	guest rig-after "$lane" pci -T 120 -- "true"
+	rc=$?
+	va_check "rig: a run after the kills works" "got $rc" test $rc = 0
+}
