@@ -155,7 +155,8 @@ static void test_bad_regions_refused(void **state)
 	assert_int_not_equal(vhu_mem_add(&f->mem, R0_GPA + PAGE, PAGE, 0x1000, 0, f->fd), 0);
 	/* zero size, wrapping, no fd */
 	assert_int_not_equal(vhu_mem_add(&f->mem, 0x10000000, 0, 0x1000, 0, f->fd), 0);
-	assert_int_not_equal(vhu_mem_add(&f->mem, UINT64_MAX - PAGE + 1, 2 * PAGE, 0x1000, 0, f->fd), 0);
+	assert_int_not_equal(vhu_mem_add(&f->mem, UINT64_MAX - PAGE + 1, 2 * PAGE,
+					 0x1000, 0, f->fd), 0);
 	assert_int_not_equal(vhu_mem_add(&f->mem, 0x10000000, PAGE, 0x1000, 0, -1), 0);
 	assert_int_equal(f->mem.nregions, n);
 }

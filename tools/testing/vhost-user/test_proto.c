@@ -32,7 +32,7 @@
 
 struct fx {
 	char dir[64];
-	char path[128];
+	char path[108];	/* fits sockaddr_un.sun_path */
 	struct vhu_dev dev;
 	uint8_t config[16];
 	int sock;			/* front-end end */
@@ -107,7 +107,7 @@ static void fe_connect(struct fx *f)
 
 	f->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(f->sock >= 0);
-	strcpy(sa.sun_path, f->path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->path);
 	assert_int_equal(connect(f->sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_true(vhu_dev_poll(&f->dev, 1000) > 0);
 	assert_true(vhu_dev_connected(&f->dev));
@@ -241,7 +241,7 @@ static int setup(void **state)
 
 	for (i = 0; i < sizeof(f->config); i++)
 		f->config[i] = 0xc0 + i;
-	strcpy(f->dir, "/tmp/vhu-test-XXXXXX");
+	snprintf(f->dir, sizeof(f->dir), "/tmp/vhu-test-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/sock", f->dir);

@@ -32,7 +32,7 @@
 static char model_path[PATH_MAX];
 
 struct fx {
-	char dir[64], sock_path[128], log_path[128];
+	char dir[64], sock_path[108], log_path[128];
 	pid_t pid;
 	int sock, kick, call;
 	struct guest g;
@@ -72,7 +72,7 @@ static int setup(void **state)
 	struct stat st;
 	int i;
 
-	strcpy(f->dir, "/tmp/vhu-rng-XXXXXX");
+	snprintf(f->dir, sizeof(f->dir), "/tmp/vhu-rng-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->sock_path, sizeof(f->sock_path), "%s/rng.sock", f->dir);
@@ -153,7 +153,7 @@ static void bring_up(struct fx *f)
 	guest_teardown(&f->g);
 	assert_int_equal(guest_create(&f->g, QNUM), 0);
 	f->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	strcpy(sa.sun_path, f->sock_path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->sock_path);
 	assert_int_equal(connect(f->sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
 
 	feat = get(f, VHU_GET_FEATURES);

@@ -41,7 +41,8 @@ int vhu_mem_add(struct vhu_mem *mem, uint64_t gpa, uint64_t size,
 	void *p;
 
 	if (mem->nregions >= VHU_MAX_MEM_SLOTS) {
-		vhu_err(mem->log, "memory table full (%u regions), cannot add region gpa 0x%" PRIx64,
+		vhu_err(mem->log,
+			"memory table full (%u regions), cannot add region gpa 0x%" PRIx64,
 			VHU_MAX_MEM_SLOTS, gpa);
 		return -ENOSPC;
 	}

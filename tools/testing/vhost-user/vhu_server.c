@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -1163,8 +1164,11 @@ int vhu_dev_init(struct vhu_dev *dev, const struct vhu_dev_desc *desc)
 	memset(dev, 0, sizeof(*dev));
 	dev->desc = *desc;
 	vhu_log_init(&dev->log, desc->name);
-	dev->listen_fd = dev->conn_fd = dev->backend_fd = -1;
-	dev->signal_fd = dev->epoll_fd = -1;
+	dev->listen_fd = -1;
+	dev->conn_fd = -1;
+	dev->backend_fd = -1;
+	dev->signal_fd = -1;
+	dev->epoll_fd = -1;
 	for (i = 0; i < VHU_MAX_EXTRA_FDS; i++)
 		dev->extra[i].fd = -1;
 
@@ -1204,7 +1208,7 @@ int vhu_dev_listen(struct vhu_dev *dev, const char *path)
 		vhu_err(&dev->log, "socket path too long: %s", path);
 		return -ENAMETOOLONG;
 	}
-	strcpy(sa.sun_path, path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			vhu_err(&dev->log, "%s exists and is not a socket", path);
