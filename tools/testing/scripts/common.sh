@@ -51,7 +51,7 @@ va_host_setup() {
 	va_apt_install build-essential bc bison flex libelf-dev libssl-dev \
 		ccache xz-utils cpio kmod python3 debootstrap util-linux \
 		procps rsync sox libcmocka-dev pkg-config libasound2-dev \
-		sparse coccinelle perl
+		sparse coccinelle ocaml-nox perl
 }
 
 # Content hash of files and strings, used as a cache key.

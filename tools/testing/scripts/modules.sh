@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build our modules for a lane's guest kernel, out of the repository: the
+# sources are mirrored into $VA_CACHE/obj/LANE and built there, so lanes do
+# not trample each other's objects. Prints that directory.
+# Usage: modules.sh LANE [--sync]   (--sync: mirror only, do not build)
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+# VA_SRC (a tree laid out like the repository) and VA_OBJ override the
+# source and the build directory; the check suite's self-test uses them.
+lane=${1:?usage: modules.sh LANE [--sync]}
+kdir=$("$VA_TESTING/scripts/kernel.sh" "$lane")
+src=${VA_SRC:-$VA_TOP}
+obj=${VA_OBJ:-$VA_CACHE/obj/$lane}
+mkdir -p "$obj"
+rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.cmd' \
+	--exclude='*.mod' --exclude='*.mod.c' --exclude='modules.order' \
+	--exclude='Module.symvers' --exclude='.*.d' \
+	"$src/Kbuild" "$src/Makefile" "$src/drivers" "$src/include" "$obj/"
+if [ "${2:-}" != --sync ]; then
+	make -s -C "$obj" KDIR="$kdir" modules >&2
+fi
+echo "$obj"
