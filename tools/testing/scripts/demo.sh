@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make demo`: the main job. Sets up everything (host packages, the trixie
+# tree with QEMU, the guest kernel), builds our modules for the guest, boots
+# it with the rig's devices and shows them working:
+#   - virtio-rng: our vhost-user model feeds the guest's /dev/hwrng, and the
+#     bytes the guest reads are found, in order, in what the model produced;
+#   - virtio-snd: the guest plays a tone with aplay through snd-virtio, and
+#     the host measures its frequency in QEMU's recording.
+# DEMO_LANE=mainline|6.12|6.1 and DEMO_TRANSPORT=pci|mmio select the guest.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+lane=${DEMO_LANE:-mainline} transport=${DEMO_TRANSPORT:-pci}
+va_host_setup
+out=$VA_CACHE/demo
+rm -rf "$out"
+mkdir -p "$out"
+
+va_log "building our modules for the $lane guest kernel"
+"$VA_TESTING/scripts/modules.sh" "$lane" >/dev/null
+sox -n -r 48000 -c 2 -b 16 "$out/tone.wav" synth 2 sine 440 vol 0.5
+
+va_log "booting the $lane guest on virtio-$transport (QEMU: $("$VA_TESTING/scripts/qemu.sh" --which))"
+rc=0
+"$VA_TESTING/scripts/run-guest.sh" -l "$lane" -t "$transport" -T 300 -o "$out" \
+	-b "4:1:0:va-rng-model --seed 2026 --log @OUT@/model.bin" \
+	-q -audiodev -q "wav,id=snd0,path=$out/played.wav" -d virtio-sound,audiodev=snd0,streams=1 -- '
+	set -e
+	echo "== guest: $(uname -sr)"
+	modprobe virtio_rng
+	modprobe virtio_snd
+	echo "== virtio devices and their drivers"
+	for d in /sys/bus/virtio/devices/*; do
+		printf "  %s  device id %d  driver %s\n" "${d##*/}" "$(cat $d/device)" \
+			"$(basename "$(readlink $d/driver)")"
+	done
+	echo "== hwrng: $(cat /sys/class/misc/hw_random/rng_current)"
+	dd if=/dev/hwrng of=guest.bin bs=4096 count=4 iflag=fullblock 2>/dev/null
+	od -An -tx1 -N 32 guest.bin
+	echo "== ALSA"
+	aplay -l | grep -i card
+	aplay -D plughw:0,0 tone.wav
+	echo "== done"' || rc=$?
+
+sed -n '/== guest/,/== done/p' "$out/console.log" | grep -v 'va-guest:' |
+	sed 's/^\[ *[0-9.]*\] //'
+[ $rc = 0 ] || va_die "guest failed (status $rc), console: $out/console.log"
+python3 - "$out" <<'PY'
+import struct, sys
+d = sys.argv[1]
+guest = open(d + "/guest.bin", "rb").read()
+model = open(d + "/model.bin", "rb").read()
+at = model.find(guest)
+print("== host: the guest's %d hwrng bytes are model bytes %s" %
+      (len(guest), "%d..%d, in order" % (at, at + len(guest) - 1) if at >= 0 else "NOT FOUND"))
+data = open(d + "/played.wav", "rb").read()
+ch, rate = struct.unpack_from("<HI", data, 22)
+s = struct.unpack_from("<%dh" % ((len(data) - 44) // 2), data, 44)[::ch]
+loud = [i for i, v in enumerate(s) if abs(v) > 1000]
+seg = s[loud[0]:loud[-1] + 1] if loud else []
+ups = [i for i in range(1, len(seg)) if seg[i - 1] < 0 <= seg[i]]
+f = (len(ups) - 1) * rate / (ups[-1] - ups[0]) if len(ups) > 1 else 0
+print("== host: QEMU recorded %.2f s of sound at %.2f Hz (played: 440 Hz)" % (len(seg) / rate, f))
+sys.exit(0 if at >= 0 and abs(f - 440) < 4.4 else 1)
+PY
