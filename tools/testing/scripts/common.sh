@@ -46,12 +46,20 @@ va_apt_install() {
 		va_die "apt-get install ${missing[*]} failed"
 }
 
-# The host packages every target needs.
+# The host packages every target needs. Checked once an hour at most.
+VA_HOST_PKGS="build-essential bc bison flex libelf-dev libssl-dev ccache
+	xz-utils cpio kmod python3 debootstrap util-linux procps rsync sox
+	libcmocka-dev pkg-config libasound2-dev sparse coccinelle ocaml-nox perl"
 va_host_setup() {
-	va_apt_install build-essential bc bison flex libelf-dev libssl-dev \
-		ccache xz-utils cpio kmod python3 debootstrap util-linux \
-		procps rsync sox libcmocka-dev pkg-config libasound2-dev \
-		sparse coccinelle ocaml-nox perl
+	local stamp=$VA_CACHE/.host-packages key
+	key=$(echo $VA_HOST_PKGS | va_hash)
+	if [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] && [ -z "$(find "$stamp" -mmin +60)" ]; then
+		return 0
+	fi
+	# shellcheck disable=SC2086
+	va_apt_install $VA_HOST_PKGS
+	mkdir -p "$VA_CACHE"
+	echo "$key" >"$stamp"
 }
 
 # Content hash of files and strings, used as a cache key.
