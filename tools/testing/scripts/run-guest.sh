@@ -161,10 +161,17 @@ fi
 
 rc=0
 deadline=$((SECONDS + timeout))
+parent=$PPID
 while kill -0 "$qpid" 2>/dev/null; do
 	if [ $SECONDS -ge $deadline ]; then
 		va_log "guest timed out after $timeout s ($lane $transport)"
 		rc=124
+		break
+	fi
+	# Our caller was killed outright (SIGKILL): do not outlive it.
+	if ! kill -0 "$parent" 2>/dev/null; then
+		va_log "caller $parent is gone, stopping the guest"
+		rc=143
 		break
 	fi
 	sleep 0.2

@@ -2,10 +2,20 @@
 # The rig itself: run-guest.sh returns the guest command's exit status,
 # enforces its timeout, and leaves no QEMU or back-end process behind when
 # it is killed (SIGTERM, SIGINT or SIGKILL) in the middle of a run; a run
-# after that works. Runs on the first selected lane, virtio-pci.
+# after that works; the same for a whole test run (run-tests.sh). Runs on
+# the first selected lane, virtio-pci.
 
 rig_leftovers() { # OUT-DIR: processes still mentioning the run's directory
 	pgrep -af -- "$1" | grep -v pgrep || true
+}
+
+# rig_wait_gone PID: PID (our child) ends within 10 s.
+rig_wait_gone() {
+	for _ in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+		sleep 0.1
+	done
+	return 1
 }
 
 # rig_kill SIGNAL: start a guest that never ends, kill run-guest.sh once the
@@ -14,9 +24,11 @@ rig_kill() {
 	local sig=$1 lane=$2 t=rig-kill-$1 out pid left=
 	out=$VA_RUN/$t
 	mkdir -p "$out"
-	"$VA_TESTING/scripts/run-guest.sh" -l "$(lane_kernel "$lane")" -t pci -T 600 -o "$out" \
-		-b "4:1:0:va-rng-model --log @OUT@/model.bin" -- "echo up >up; sleep 600" \
-		>"$out/run-guest.log" 2>&1 &
+	# A background job of a script starts with SIGINT ignored; give it back
+	# the default, as a terminal's Ctrl-C would find it.
+	env --default-signal=INT "$VA_TESTING/scripts/run-guest.sh" -l "$(lane_kernel "$lane")" \
+		-t pci -T 600 -o "$out" -b "4:1:0:va-rng-model --log @OUT@/model.bin" \
+		-- "echo up >up; sleep 600" >"$out/run-guest.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 600); do [ -f "$out/up" ] && break; sleep 0.2; done
 	if [ ! -f "$out/up" ]; then
@@ -25,7 +37,12 @@ rig_kill() {
 		return
 	fi
 	kill -"$sig" "$pid"
-	wait "$pid" 2>/dev/null
+	if ! rig_wait_gone "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		va_fail "rig: killed with SIG$sig leaves nothing behind" "run-guest.sh still ran 10 s later"
+		pkill -KILL -f -- "$out"
+		return
+	fi
 	for _ in $(seq 50); do
 		left=$(rig_leftovers "$out")
 		[ -z "$left" ] && break
@@ -33,6 +50,39 @@ rig_kill() {
 	done
 	va_check "rig: killed with SIG$sig leaves nothing behind" "left: $left" test -z "$left"
 	[ -z "$left" ] || pkill -KILL -f -- "$out"
+}
+
+# rig_kill_run SIGNAL LANE: the same for a whole test run (run-tests.sh),
+# killed as soon as its first guest's QEMU is up.
+rig_kill_run() {
+	local sig=$1 lane=$2 t=rig-kill-run-$1 dir pid left= up=
+	dir=$VA_RUN/$t
+	mkdir -p "$dir"
+	VA_RUN_DIR=$dir SUITE=rng LANE=$lane TRANSPORT=pci \
+		"$VA_TESTING/run-tests.sh" >"$dir.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1200); do
+		pgrep -f -- "qemu-system.*$dir" >/dev/null && { up=1; break; }
+		sleep 0.1
+	done
+	kill -"$sig" "$pid"
+	if ! rig_wait_gone "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		va_fail "rig: test run killed with SIG$sig leaves nothing behind" "run-tests.sh still ran 10 s later"
+		pkill -KILL -f -- "$dir"
+		return
+	fi
+	if [ -z "$up" ]; then
+		va_fail "rig: test run killed with SIG$sig leaves nothing behind" "its guest never started"
+		return
+	fi
+	for _ in $(seq 50); do
+		left=$(rig_leftovers "$dir")
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	va_check "rig: test run killed with SIG$sig leaves nothing behind" "left: $left" test -z "$left"
+	[ -z "$left" ] || pkill -KILL -f -- "$dir"
 }
 
 suite_rig_host() {
@@ -49,6 +99,8 @@ suite_rig_host() {
 	rig_kill TERM "$lane"
 	rig_kill INT "$lane"
 	rig_kill KILL "$lane"
+	rig_kill_run TERM "$lane"
+	rig_kill_run KILL "$lane"
 	guest rig-after "$lane" pci -T 120 -- "true"
 	rc=$?
 	va_check "rig: a run after the kills works" "got $rc" test $rc = 0
