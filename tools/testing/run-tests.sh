@@ -7,7 +7,7 @@
 # exiting non-zero when anything failed.
 #
 # Selection (environment or make variables; space or comma separated):
-#   SUITE=unit,check,rig,rng,alsa,kunit  suites (default: all; see tests/*.sh)
+#   SUITE=unit,check,rig,rng,alsa,kunit,debug  suites (default: all; see tests/*.sh)
 #   LANE=mainline,6.12,6.1,mainline-debug
 #                                    lanes (default: all)
 #   TRANSPORT=pci,mmio               transports (default: both)
@@ -15,17 +15,36 @@
 set -uo pipefail
 . "$(dirname "$0")/scripts/common.sh"
 
-ALL_SUITES="unit check rig rng alsa kunit"
+ALL_SUITES="unit check rig rng alsa kunit debug"
 ALL_LANES="$VA_LANES mainline-debug"
 ALL_TRANSPORTS="pci mmio"
 suites=${SUITE:-$ALL_SUITES} lanes=${LANE:-$ALL_LANES} transports=${TRANSPORT:-$ALL_TRANSPORTS}
 suites=${suites//,/ } lanes=${lanes//,/ } transports=${transports//,/ }
 
-VA_RUN=$VA_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$$
-mkdir -p "$VA_RUN"
-ln -sfn "$VA_RUN" "$VA_CACHE/runs/latest"
-# Keep the ten newest runs.
-ls -1d "$VA_CACHE"/runs/2* 2>/dev/null | head -n -10 | xargs -r rm -rf
+if [ -n "${VA_RUN_DIR:-}" ]; then	# a run inside a run (the rig suite)
+	VA_RUN=$VA_RUN_DIR
+	mkdir -p "$VA_RUN"
+else
+	VA_RUN=$VA_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$$
+	mkdir -p "$VA_RUN"
+	ln -sfn "$VA_RUN" "$VA_CACHE/runs/latest"
+	# Keep the ten newest runs.
+	ls -1d "$VA_CACHE"/runs/2* 2>/dev/null | head -n -10 | xargs -r rm -rf
+fi
+
+# Killed (SIGINT, SIGTERM, SIGHUP): take everything we started with us.
+# Long steps run in the background with "wait", so the trap runs at once
+# instead of after the step.
+on_signal() {
+	local k
+	trap - INT TERM HUP
+	for k in $(pgrep -P $$); do va_kill_tree "$k"; done
+	wait
+	echo "run-tests: killed" >&2
+	exit 130
+}
+trap on_signal INT TERM HUP
+va_bg() { "$@" & wait $!; }
 RESULTS=$VA_RUN/results
 : >"$RESULTS"
 export VA_RUN RESULTS
@@ -51,7 +70,7 @@ guest() {
 	shift 3
 	GUEST_OUT=$VA_RUN/$name
 	mkdir -p "$GUEST_OUT"
-	"$VA_TESTING/scripts/run-guest.sh" -l "$(lane_kernel "$lane")" \
+	va_bg "$VA_TESTING/scripts/run-guest.sh" -l "$(lane_kernel "$lane")" \
 		-f "$(lane_flavour "$lane")" -t "$transport" -o "$GUEST_OUT" "$@"
 	rc=$?
 	if [ $rc -ge 124 ]; then
@@ -69,7 +88,9 @@ kernel_log_clean() {
 
 # Prefix for guest commands: on the debug flavour, a kmemleak scan at the end
 # reports leaks into the console, where kernel_log_clean finds them.
-leak_scan='if [ -e /sys/kernel/debug/kmemleak ]; then echo scan >/sys/kernel/debug/kmemleak; sleep 1; echo scan >/sys/kernel/debug/kmemleak; cat /sys/kernel/debug/kmemleak; fi'
+# kmemleak reports only objects older than 5 s, and a first scan can miss
+# what a second one finds.
+leak_scan='if [ -e /sys/kernel/debug/kmemleak ]; then sleep 6; echo scan >/sys/kernel/debug/kmemleak; sleep 1; echo scan >/sys/kernel/debug/kmemleak; cat /sys/kernel/debug/kmemleak; fi'
 
 for f in "$VA_TESTING"/tests/*.sh; do . "$f"; done
 
@@ -88,7 +109,7 @@ if [ "$suites" != unit ]; then
 	ok_lanes=
 	for lane in $lanes; do
 		t0=$SECONDS
-		if "$VA_TESTING/scripts/kernel.sh" "$(lane_kernel "$lane")" "$(lane_flavour "$lane")" \
+		if va_bg "$VA_TESTING/scripts/kernel.sh" "$(lane_kernel "$lane")" "$(lane_flavour "$lane")" \
 			>"$VA_RUN/kernel-$lane.log" 2>&1; then
 			ok_lanes+=" $lane"
 			echo "   kernel $lane ready ($((SECONDS - t0)) s)"

@@ -24,6 +24,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
+va_host_setup
 lane=${1:?usage: kernel.sh LANE [FLAVOUR]}
 flavour=${2:-release}
 [ -f "$VA_TESTING/kconfig/$flavour.config" ] || va_die "unknown flavour $flavour"
@@ -128,7 +129,8 @@ kmake() {
 va_log "building $lane-$flavour kernel from $(basename "$src") in $out"
 start=$SECONDS
 kmake tinyconfig >/dev/null
-"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" \
+	>"$out/merge_config.log" 2>&1
 kmake olddefconfig >/dev/null
 
 # Every option the fragments ask for must have survived olddefconfig, unless
@@ -141,10 +143,11 @@ while IFS= read -r line; do
 	grep -qx "$opt=$val" "$out/.config" && continue
 	sym=${opt#CONFIG_}
 	if grep -rqsE "^(menu)?config $sym\$" --include='Kconfig*' "$src"; then
-		va_log "warning: $lane: $opt=$val did not survive (dependencies)"
+		va_log "error: $lane-$flavour: $opt=$val did not survive olddefconfig (unmet dependencies)"
 		missing=$((missing + 1))
 	fi
 done < <(cat "${frags[@]}")
+[ $missing = 0 ] || va_die "$missing option(s) of the fragments cannot be set on $lane; fix tools/testing/kconfig/"
 
 kmake -j"$VA_JOBS" bzImage modules 2>"$out/build.err" || {
 	tail -n 40 "$out/build.err" >&2
@@ -153,7 +156,7 @@ kmake -j"$VA_JOBS" bzImage modules 2>"$out/build.err" || {
 rm -rf "$out/modroot"
 kmake INSTALL_MOD_PATH="$out/modroot" INSTALL_MOD_STRIP=1 modules_install >/dev/null
 echo "$key" >"$out/.va-key"
-va_log "built $lane-$flavour in $((SECONDS - start)) s ($missing option(s) not applied)"
+va_log "built $lane-$flavour in $((SECONDS - start)) s"
 echo "$out"
 exit 0
 }
