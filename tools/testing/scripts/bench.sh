@@ -8,6 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 suite=${SUITE:-}
-[ -n "$suite" ] || va_die "usage: make bench SUITE=<name>; available: $(ls "$VA_TESTING"/bench/*.sh 2>/dev/null | xargs -r -n1 basename | sed 's/\.sh$//' | tr '\n' ' ')"
+avail=$(ls "$VA_TESTING"/bench/*.sh 2>/dev/null | xargs -r -n1 basename | sed 's/\.sh$//' | tr '\n' ' ' || true)
+[ -n "$suite" ] || va_die "usage: make bench SUITE=<name>; available: ${avail:-none yet, they arrive with the drivers}"
 [ -x "$VA_TESTING/bench/$suite.sh" ] || va_die "no benchmark suite '$suite' yet"
 exec "$VA_TESTING/bench/$suite.sh"
