@@ -77,7 +77,7 @@ for lane in $lanes; do
 
 	make -C "$kdir" M="$obj" VA_DRIVERS= coccicheck MODE=report \
 		SPFLAGS="--very-quiet" >"$log/cocci.out" 2>&1 || echo "coccicheck failed" >>"$log/cocci.out"
-	grep -E '^/.*:[0-9]+:|coccicheck failed' "$log/cocci.out" >"$log/cocci" || true
+	grep -E '^[^ ]+\.[ch]:[0-9]+:|coccicheck failed' "$log/cocci.out" >"$log/cocci" || true
 	report "coccicheck ($(spatch --version 2>/dev/null | head -n 1 | awk '{ print $3 }'), $(ls "$src"/scripts/coccinelle/*/*.cocci | wc -l) scripts)" \
 		"$lane" "$log/cocci"
 
