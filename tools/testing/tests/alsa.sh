@@ -60,7 +60,7 @@ CONF
 	fi
 	src=$(readlink -f "$VA_CACHE/kernels/$(lane_kernel "$lane")-$(lane_flavour "$lane")/source")
 	if ! alsa_build_pcm_test "$src" "$out/pcmtest" >"$out/build.log" 2>&1; then
-		va_skip "$t" "pcm-test does not build from $(basename "$src"): $(tail -n 1 "$out/build.log")"
+		va_skip "$t" "no pcm-test from $(basename "$src"): $(tail -n 1 "$out/build.log")"
 		return
 	fi
 	guest "$t" "$lane" "$transport" -T 300 -q -audiodev -q none,id=snd0 \
@@ -78,7 +78,7 @@ CONF
 # files it reads at run time from its working directory.
 alsa_build_pcm_test() {
 	local src=$1 dir=$2 sel=$1/tools/testing/selftests/alsa
-	[ -f "$sel/pcm-test.c" ] || { echo "no pcm-test.c in $src"; return 1; }
+	[ -f "$sel/pcm-test.c" ] || { echo "this kernel's ALSA selftests have no pcm-test"; return 1; }
 	mkdir -p "$dir"
 	make -s -C "$sel" OUTPUT="$dir" "$dir/pcm-test" || return 1
 	cp "$sel/pcm-test.conf" "$dir/"
