@@ -133,6 +133,11 @@ for suite in $suites; do
 			if [ "$(lane_flavour "$lane")" = debug ] && [ "$transport" != pci ]; then
 				continue
 			fi
+			# A suite may apply to some lanes only.
+			if [ "$(type -t "suite_${suite}_applies")" = function ] &&
+			   ! "suite_${suite}_applies" "$lane" "$transport"; then
+				continue
+			fi
 			echo "== $suite on $lane/$transport"
 			"suite_${suite}" "$lane" "$transport"
 		done

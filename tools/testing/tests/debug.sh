@@ -4,9 +4,10 @@
 # use-after-free (lkdtm) produces a KASAN report and a deliberate leak (the
 # kmemleak sample) a kmemleak report. Debug lanes only.
 
+suite_debug_applies() { [ "$(lane_flavour "$1")" = debug ]; }
+
 suite_debug() {
 	local lane=$1 transport=$2 t=debug-$1-$2 rc
-	[ "$(lane_flavour "$lane")" = debug ] || return 0
 	guest "$t" "$lane" "$transport" -T 400 -- "
 		grep -q ' kasan_report' /proc/kallsyms && echo kasan >>active
 		[ -e /proc/lockdep ] && echo lockdep >>active
