@@ -18,10 +18,30 @@ rig_wait_gone() {
 	return 1
 }
 
+# rig_kill_check NAME SIGNAL PID DIR: send SIGNAL to PID (our child); it
+# must end within 10 s, and no process that mentions DIR may outlive it.
+rig_kill_check() {
+	local name=$1 sig=$2 pid=$3 dir=$4 left=
+	kill -"$sig" "$pid"
+	if ! rig_wait_gone "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		va_fail "$name" "still running 10 s after SIG$sig"
+		pkill -KILL -f -- "$dir"
+		return
+	fi
+	for _ in $(seq 50); do
+		left=$(rig_leftovers "$dir")
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	va_check "$name" "left: $left" test -z "$left"
+	[ -z "$left" ] || pkill -KILL -f -- "$dir"
+}
+
 # rig_kill SIGNAL: start a guest that never ends, kill run-guest.sh once the
 # guest is up, and check that nothing it started survives.
 rig_kill() {
-	local sig=$1 lane=$2 t=rig-kill-$1 out pid left=
+	local sig=$1 lane=$2 t=rig-kill-$1 out pid
 	out=$VA_RUN/$t
 	mkdir -p "$out"
 	# A background job of a script starts with SIGINT ignored; give it back
@@ -36,26 +56,13 @@ rig_kill() {
 		va_fail "rig: killed with SIG$sig leaves nothing behind" "guest never came up"
 		return
 	fi
-	kill -"$sig" "$pid"
-	if ! rig_wait_gone "$pid"; then
-		kill -KILL "$pid" 2>/dev/null
-		va_fail "rig: killed with SIG$sig leaves nothing behind" "run-guest.sh still ran 10 s later"
-		pkill -KILL -f -- "$out"
-		return
-	fi
-	for _ in $(seq 50); do
-		left=$(rig_leftovers "$out")
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
-	va_check "rig: killed with SIG$sig leaves nothing behind" "left: $left" test -z "$left"
-	[ -z "$left" ] || pkill -KILL -f -- "$out"
+	rig_kill_check "rig: killed with SIG$sig leaves nothing behind" "$sig" "$pid" "$out"
 }
 
 # rig_kill_run SIGNAL LANE: the same for a whole test run (run-tests.sh),
 # killed as soon as its first guest's QEMU is up.
 rig_kill_run() {
-	local sig=$1 lane=$2 t=rig-kill-run-$1 dir pid left= up=
+	local sig=$1 lane=$2 t=rig-kill-run-$1 dir pid up=
 	dir=$VA_RUN/$t
 	mkdir -p "$dir"
 	VA_RUN_DIR=$dir SUITE=rng LANE=$lane TRANSPORT=pci \
@@ -65,24 +72,13 @@ rig_kill_run() {
 		pgrep -f -- "qemu-system.*$dir" >/dev/null && { up=1; break; }
 		sleep 0.1
 	done
-	kill -"$sig" "$pid"
-	if ! rig_wait_gone "$pid"; then
+	if [ -z "$up" ]; then
 		kill -KILL "$pid" 2>/dev/null
-		va_fail "rig: test run killed with SIG$sig leaves nothing behind" "run-tests.sh still ran 10 s later"
+		va_fail "rig: test run killed with SIG$sig leaves nothing behind" "its guest never started"
 		pkill -KILL -f -- "$dir"
 		return
 	fi
-	if [ -z "$up" ]; then
-		va_fail "rig: test run killed with SIG$sig leaves nothing behind" "its guest never started"
-		return
-	fi
-	for _ in $(seq 50); do
-		left=$(rig_leftovers "$dir")
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
-	va_check "rig: test run killed with SIG$sig leaves nothing behind" "left: $left" test -z "$left"
-	[ -z "$left" ] || pkill -KILL -f -- "$dir"
+	rig_kill_check "rig: test run killed with SIG$sig leaves nothing behind" "$sig" "$pid" "$dir"
 }
 
 suite_rig_host() {
