@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Flatten KTAP output (KUnit, kselftest) into one line per leaf test:
-VERDICT<TAB>NAME<TAB>DETAIL, VERDICT being PASS, FAIL or SKIP. A test that
+VERDICT<TAB>NAME<TAB>DETAIL, VERDICT being PASS, FAIL or SKIP; a failure's
+DETAIL is its directive or the diagnostic lines after it. A test that
 has subtests is represented by them; a parent that failed although none of
 its subtests did is reported as a failure of its own."""
 import re
@@ -11,6 +12,7 @@ RESULT = re.compile(r"^(\s*)(not ok|ok) (\d+)(?: -)?\s*([^#]*?)\s*(?:#\s*(.*))?$
 
 def main(path):
     results = []
+    notes = {}  # result index -> diagnostic lines that follow it
     for raw in open(path, errors="replace"):
         line = raw.rstrip("\n").replace("\t", "        ")
         m = RESULT.match(line)
@@ -18,6 +20,8 @@ def main(path):
             indent, verdict, num, name, directive = m.groups()
             results.append((len(indent), verdict == "ok", name or "test %s" % num,
                             (directive or "").strip()))
+        elif results and line.strip().startswith("#") and "Subtest:" not in line:
+            notes.setdefault(len(results) - 1, []).append(line.strip().lstrip("# "))
     if not results:
         print("FAIL\t(no results)\tno KTAP result lines")
         return
@@ -42,7 +46,8 @@ def main(path):
         elif ok:
             print("PASS\t%s\t" % full)
         else:
-            print("FAIL\t%s\t%s" % (full, directive or "not ok"))
+            why = directive or (notes.get(i) or ["not ok"])[0]
+            print("FAIL\t%s\t%s" % (full, why))
 
 if __name__ == "__main__":
     main(sys.argv[1])
