@@ -47,21 +47,8 @@ rc=0
 sed -n '/== guest/,/== done/p' "$out/console.log" | grep -v 'va-guest:' |
 	sed 's/^\[ *[0-9.]*\] //'
 [ $rc = 0 ] || va_die "guest failed (status $rc), console: $out/console.log"
-python3 - "$out" <<'PY'
-import struct, sys
-d = sys.argv[1]
-guest = open(d + "/guest.bin", "rb").read()
-model = open(d + "/model.bin", "rb").read()
-at = model.find(guest)
-print("== host: the guest's %d hwrng bytes are model bytes %s" %
-      (len(guest), "%d..%d, in order" % (at, at + len(guest) - 1) if at >= 0 else "NOT FOUND"))
-data = open(d + "/played.wav", "rb").read()
-ch, rate = struct.unpack_from("<HI", data, 22)
-s = struct.unpack_from("<%dh" % ((len(data) - 44) // 2), data, 44)[::ch]
-loud = [i for i, v in enumerate(s) if abs(v) > 1000]
-seg = s[loud[0]:loud[-1] + 1] if loud else []
-ups = [i for i in range(1, len(seg)) if seg[i - 1] < 0 <= seg[i]]
-f = (len(ups) - 1) * rate / (ups[-1] - ups[0]) if len(ups) > 1 else 0
-print("== host: QEMU recorded %.2f s of sound at %.2f Hz (played: 440 Hz)" % (len(seg) / rate, f))
-sys.exit(0 if at >= 0 and abs(f - 440) < 4.4 else 1)
-PY
+rng=$("$VA_TESTING/scripts/measure.py" stream "$out/guest.bin" "$out/model.bin" 16384) ||
+	va_die "hwrng: $rng"
+echo "== host: $rng"
+tone=$("$VA_TESTING/scripts/measure.py" freq "$out/played.wav" 440 2>&1) || va_die "sound: $tone"
+echo "== host: QEMU recorded $tone (played: 440 Hz)"

@@ -24,17 +24,5 @@ suite_rng() {
 }
 
 rng_compare() {
-	python3 - "$1/guest.bin" "$1/model.bin" <<'PY'
-import sys
-guest = open(sys.argv[1], "rb").read()
-model = open(sys.argv[2], "rb").read()
-if len(guest) != 65536:
-    sys.exit("guest read %d bytes, expected 65536" % len(guest))
-at = model.find(guest)
-if at < 0:
-    # Say where the run breaks, to tell a lost buffer from garbage.
-    head = model.find(guest[:64])
-    sys.exit("not a contiguous run of the %d model bytes (first 64 bytes %s)"
-             % (len(model), "found at %d" % head if head >= 0 else "not found"))
-PY
+	python3 "$VA_TESTING/scripts/measure.py" stream "$1/guest.bin" "$1/model.bin" 65536
 }
