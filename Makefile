@@ -27,7 +27,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 # Drivers and the kernel options each one needs. A driver whose folder has
 # no Kbuild yet, or whose kernel lacks an option, is skipped with one line.
 DRIVERS := virtio-can virtio-video virtio-scmi-ext
-requires-virtio-can := CONFIG_VIRTIO CONFIG_CAN_DEV
+requires-virtio-can := CONFIG_VIRTIO CONFIG_CAN_DEV CONFIG_CAN_NETLINK
 requires-virtio-video := CONFIG_VIRTIO CONFIG_V4L2_MEM2MEM_DEV CONFIG_VIDEOBUF2_DMA_SG
 requires-virtio-scmi-ext := CONFIG_VIRTIO
 
