@@ -1208,7 +1208,7 @@ int vhu_dev_listen(struct vhu_dev *dev, const char *path)
 		vhu_err(&dev->log, "socket path too long: %s", path);
 		return -ENAMETOOLONG;
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			vhu_err(&dev->log, "%s exists and is not a socket", path);
