@@ -92,7 +92,8 @@ EXPORT_SYMBOL_IF_KUNIT(virtio_can_tx_encode);
  * Nothing the device wrote is trusted: the header must be complete, the
  * message type and flags known, the frame type negotiated, the identifier
  * and length in range, and the payload present.  The length of a CAN FD
- * frame is rounded up to a valid CAN FD length, the added bytes zeroed.  A
+ * frame is rounded up to a valid CAN FD length, the added bytes zeroed, and
+ * CANFD_FDF is set in its flags (BRS and ESI do not exist on the wire).  A
  * remote frame's length is its DLC (0..15, a classic DLC above 8 meaning 8
  * bytes) and no payload is required.
  *
@@ -154,7 +155,12 @@ enum virtio_can_rx_verdict virtio_can_rx_decode(const void *buf,
 		return VIRTIO_CAN_RX_TRUNCATED;
 
 	memcpy(cf->data, rx->sdu, len);
-	cf->len = *fd ? virtio_can_fd_len(len) : len;
+	if (*fd) {
+		cf->flags = CANFD_FDF;
+		cf->len = virtio_can_fd_len(len);
+	} else {
+		cf->len = len;
+	}
 	return VIRTIO_CAN_RX_OK;
 }
 EXPORT_SYMBOL_IF_KUNIT(virtio_can_rx_decode);

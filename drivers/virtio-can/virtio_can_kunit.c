@@ -153,6 +153,7 @@ static void rx_fd_rounds_len(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, rx(&b, sizeof(b.hdr) + 10, CAPS_ALL, &cf, &fd),
 			VIRTIO_CAN_RX_OK);
 	KUNIT_EXPECT_TRUE(test, fd);
+	KUNIT_EXPECT_EQ(test, cf.flags, CANFD_FDF);
 	KUNIT_EXPECT_EQ(test, cf.len, 12);
 	KUNIT_EXPECT_EQ(test, memcmp(cf.data, &b.bytes[sizeof(b.hdr)], 10), 0);
 	/* The padding to a valid FD length is zeroes, not buffer bytes. */
