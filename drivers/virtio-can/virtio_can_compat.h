@@ -49,14 +49,14 @@ static inline int virtio_can_compat_find_vqs(struct virtio_device *vdev,
 #endif
 
 /*
- * 6.16 grouped the CAN FD data bit timing under can_priv.fd.  The device
- * has no bit timing interface, so the driver only ever sets the data
- * bitrate to CAN_BITRATE_UNKNOWN.
+ * 6.16 grouped the CAN FD data bit timing fields of struct can_priv
+ * (data_bittiming, data_bitrate_const, ...) under can_priv.fd; the driver
+ * reaches them through virtio_can_fd_params(&priv->can)->field.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)
-#define virtio_can_data_bittiming(priv)	(&(priv)->data_bittiming)
+#define virtio_can_fd_params(priv)	(priv)
 #else
-#define virtio_can_data_bittiming(priv)	(&(priv)->fd.data_bittiming)
+#define virtio_can_fd_params(priv)	(&(priv)->fd)
 #endif
 
 /*

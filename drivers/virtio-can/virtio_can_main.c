@@ -259,6 +259,21 @@ static void virtio_can_reset(struct virtio_can_priv *priv)
 	priv->tx_inflight = 0;
 }
 
+/*
+ * The device has no bit timing interface: the bus runs at the rate the
+ * host configured, which the driver cannot know.  CAN netlink insists on a
+ * bitrate and a data bitrate in the request that switches CAN FD on, so
+ * the usual values are accepted and recorded; they do not reach the
+ * device.  Until one is given the bitrates read "unknown".
+ */
+static const u32 virtio_can_bitrates[] = {
+	10000, 20000, 50000, 100000, 125000, 250000, 500000, 800000, 1000000,
+};
+
+static const u32 virtio_can_data_bitrates[] = {
+	1000000, 2000000, 4000000, 5000000, 8000000, 10000000,
+};
+
 static void virtio_can_init_candev(struct virtio_can_priv *priv)
 {
 	struct net_device *dev = priv->dev;
@@ -267,11 +282,17 @@ static void virtio_can_init_candev(struct virtio_can_priv *priv)
 	dev->ethtool_ops = &virtio_can_ethtool_ops;
 	dev->flags |= IFF_ECHO;
 
-	/* The device has no bit timing interface. */
 	priv->can.bittiming.bitrate = CAN_BITRATE_UNKNOWN;
+	priv->can.bitrate_const = virtio_can_bitrates;
+	priv->can.bitrate_const_cnt = ARRAY_SIZE(virtio_can_bitrates);
 	priv->can.do_set_mode = virtio_can_set_mode;
 	if (priv->caps & VIRTIO_CAN_CAP(CAN_FD)) {
-		virtio_can_data_bittiming(&priv->can)->bitrate = CAN_BITRATE_UNKNOWN;
+		virtio_can_fd_params(&priv->can)->data_bittiming.bitrate =
+			CAN_BITRATE_UNKNOWN;
+		virtio_can_fd_params(&priv->can)->data_bitrate_const =
+			virtio_can_data_bitrates;
+		virtio_can_fd_params(&priv->can)->data_bitrate_const_cnt =
+			ARRAY_SIZE(virtio_can_data_bitrates);
 		/* With classic CAN too, FD is the user's choice (fd on|off). */
 		if (priv->caps & VIRTIO_CAN_CAP(CAN_CLASSIC))
 			priv->can.ctrlmode_supported |= CAN_CTRLMODE_FD;

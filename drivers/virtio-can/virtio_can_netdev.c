@@ -437,7 +437,7 @@ static void virtio_can_rx_drop_stale(struct virtio_can_priv *priv)
 static int virtio_can_open(struct net_device *dev)
 {
 	struct virtio_can_priv *priv = netdev_priv(dev);
-	struct can_bittiming *dbt = virtio_can_data_bittiming(&priv->can);
+	struct can_bittiming *dbt = &virtio_can_fd_params(&priv->can)->data_bittiming;
 	int err;
 
 	/* The core clears the data bitrate when FD is switched off. */
