@@ -394,12 +394,19 @@ int virtio_can_poll(struct napi_struct *napi, int budget)
 	/*
 	 * Re-enable both callbacks, then look again: a buffer used in
 	 * between raised no interrupt.  The TX queue's callback state is
-	 * changed under tx_lock, as xmit adds buffers concurrently.
+	 * changed under tx_lock, as xmit adds buffers concurrently.  With
+	 * several TX requests in flight, one interrupt is asked for when most
+	 * of them are done (a lone request still interrupts at once, so the
+	 * echo of a single frame is not delayed).
 	 */
 	rx_opaque = virtqueue_enable_cb_prepare(rxvq);
 	spin_lock(&priv->tx_lock);
-	tx_opaque = virtqueue_enable_cb_prepare(txvq);
-	more = virtqueue_poll(txvq, tx_opaque);
+	if (priv->tx_inflight > 1) {
+		more = !virtqueue_enable_cb_delayed(txvq);
+	} else {
+		tx_opaque = virtqueue_enable_cb_prepare(txvq);
+		more = virtqueue_poll(txvq, tx_opaque);
+	}
 	spin_unlock(&priv->tx_lock);
 	more |= virtqueue_poll(rxvq, rx_opaque);
 	if (more && napi_schedule_prep(napi)) {
