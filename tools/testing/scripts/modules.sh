@@ -10,8 +10,12 @@ set -euo pipefail
 
 # VA_SRC (a tree laid out like the repository) and VA_OBJ override the
 # source and the build directory; the check suite's self-test uses them.
+# LANE may name a flavour: mainline-debug builds against the debug kernel.
 lane=${1:?usage: modules.sh LANE [--sync]}
-kdir=$("$VA_TESTING/scripts/kernel.sh" "$lane")
+case $lane in
+*-debug) kdir=$("$VA_TESTING/scripts/kernel.sh" "${lane%-debug}" debug) ;;
+*) kdir=$("$VA_TESTING/scripts/kernel.sh" "$lane") ;;
+esac
 src=${VA_SRC:-$VA_TOP}
 obj=${VA_OBJ:-$VA_CACHE/obj/$lane}
 mkdir -p "$obj"

@@ -18,6 +18,11 @@
 #                   vhost-user device with virtio-id ID, NVQS queues and a
 #                   config space of CONFIG_SIZE bytes (0: none). "@OUT@" in
 #                   COMMAND is replaced by the output directory. Repeatable.
+#   -B ID:NVQS:CONFIG_SIZE:SOCKET
+#                   the same for a back-end the caller started, listening on
+#                   SOCKET (e.g. one model process serving several devices
+#                   or guests). Repeatable; -b and -B devices are added in
+#                   the order given.
 #   -d DEVICE[,PROPS]
 #                   a QEMU virtio device by transport-neutral name, e.g.
 #                   "virtio-sound,audiodev=snd0": -pci is appended on pci,
@@ -35,19 +40,20 @@ set -euo pipefail
 
 lane=mainline flavour=release transport=pci timeout=300 out= verbose=
 backends=() devices=() qextra=() append=
-while getopts "l:f:t:T:o:b:d:q:a:vh" opt; do
+while getopts "l:f:t:T:o:b:B:d:q:a:vh" opt; do
 	case $opt in
 	l) lane=$OPTARG ;;
 	f) flavour=$OPTARG ;;
 	t) transport=$OPTARG ;;
 	T) timeout=$OPTARG ;;
 	o) out=$OPTARG ;;
-	b) backends+=("$OPTARG") ;;
+	b) backends+=("b:$OPTARG") ;;
+	B) backends+=("B:$OPTARG") ;;
 	d) devices+=("$OPTARG") ;;
 	q) qextra+=("$OPTARG") ;;
 	a) append+=" $OPTARG" ;;
 	v) verbose=1 ;;
-	h) sed -n '4,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	h) sed -n '4,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -124,16 +130,23 @@ p9share modules "$kdir/modroot/lib/modules" ro
 
 n=0
 for b in "${backends[@]}"; do
-	IFS=: read -r id nvqs cfg cmd <<<"$b"
-	sock=$out/vhu-$n.sock
-	cmd=${cmd//@OUT@/$out}
-	rm -f "$sock"
-	# shellcheck disable=SC2086 # COMMAND is a word list by design
-	spawn env PATH="$tools:$PATH" $cmd --socket "$sock" >"$out/backend-$n.log" 2>&1
-	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-	[ -S "$sock" ] || { cat "$out/backend-$n.log" >&2; va_die "back-end $n did not listen: $cmd"; }
+	IFS=: read -r kind id nvqs cfg cmd <<<"$b"
+	if [ "$kind" = B ]; then
+		sock=$cmd
+		for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+		[ -S "$sock" ] || va_die "no back-end listens on $sock"
+	else
+		sock=$out/vhu-$n.sock
+		cmd=${cmd//@OUT@/$out}
+		rm -f "$sock"
+		# shellcheck disable=SC2086 # COMMAND is a word list by design
+		spawn env PATH="$tools:$PATH" $cmd --socket "$sock" >"$out/backend-$n.log" 2>&1
+		for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+		[ -S "$sock" ] || { cat "$out/backend-$n.log" >&2; va_die "back-end $n did not listen: $cmd"; }
+	fi
 	props="chardev=vhu$n,virtio-id=$id,num_vqs=$nvqs"
 	[ "$cfg" = 0 ] || props+=",config_size=$cfg"
+	props+=",vq_size=256"
 	args+=(-chardev "socket,id=vhu$n,path=$sock"
 		-device "$(vdev vhost-user-test-device,$props)")
 	n=$((n + 1))
