@@ -699,8 +699,16 @@ int can_inject(struct can_dev *d, uint32_t id, uint16_t len, uint32_t flags)
 
 static void controller_stop(struct can_dev *d)
 {
+	struct vhu_vq *vq = dq(d, CAN_TXQ);
+	struct vhu_elem *e;
+	int err;
+
 	d->started = false;
 	d->txhold = false;
+	/* Requests still in the available ring are pending too. */
+	if (vq_live(vq))
+		while ((e = vhu_vq_pop(vq, &err)))
+			tx_enqueue(d, e);
 	tx_flush(d);
 	/* stale frames are not kept for the next START */
 	d->st.rx_dropped += d->bl_cnt;
@@ -873,8 +881,13 @@ uint64_t can_bus_next_due(struct can_bus *bus)
 		if (!d->tx_head || d->txhold || !d->txdelay_ms)
 			continue;
 		due = d->tx_head->arrival_ns + d->txdelay_ms * 1000000ULL;
-		/* a due head that still waits is blocked by back-pressure */
-		if (due > now && (!best || due < best))
+		/*
+		 * A head that is already due either became due after the last
+		 * pump, or waits for back-pressure: look again in 1 ms.
+		 */
+		if (due <= now)
+			due = now + 1000000ULL;
+		if (!best || due < best)
 			best = due;
 	}
 	return best;
