@@ -9,8 +9,9 @@
 # lockdep and kmemleak. On mainline the same model also drives the kernel's
 # own virtio_can, through the functional tests it supports.
 
-CAN_TESTS=${CAN_TESTS:-"probe updown fdonoff seq_classic seq_fd eff_rtr canfdtest busoff_auto busoff_manual openclose txsat hostile"}
-CAN_DEBUG_TESTS=${CAN_DEBUG_TESTS:-"probe seq_classic seq_fd busoff_auto busoff_manual openclose hostile"}
+CAN_HOSTILE="hostile_rx hostile_tx hostile_status hostile_txdelay hostile_txhold hostile_flood hostile_ctrl hostile_vq"
+CAN_TESTS=${CAN_TESTS:-"probe updown fdonoff seq_classic seq_fd eff_rtr canfdtest busoff_auto busoff_manual openclose txsat $CAN_HOSTILE"}
+CAN_DEBUG_TESTS=${CAN_DEBUG_TESTS:-"probe seq_classic seq_fd busoff_auto busoff_manual openclose $CAN_HOSTILE"}
 # Mainline's virtio_can has FD always on (no fd off), no bitrate to set and
 # no ethtool_ops, so fdonoff and the hostile checks (ethtool -S) are ours.
 CAN_INTREE_TESTS=${CAN_INTREE_TESTS:-"probe updown seq_classic seq_fd eff_rtr canfdtest busoff_auto busoff_manual openclose txsat"}
@@ -35,7 +36,7 @@ can_guest() {
 	mpid=$!
 	guest "$name" "$lane" "$transport" -T "$timeout" \
 		-B "36:3:2:$out/can0.sock" -B "36:3:2:$out/can1.sock" -B "36:3:2:$out/can2.sock" -- "
-		sh /mnt/src/tools/testing/guest/can-test.sh $* >can.ktap
+		CAN_TXSAT_SECONDS=${txsat:-30} sh /mnt/src/tools/testing/guest/can-test.sh $* >can.ktap
 		$leak_scan"
 	rc=$?
 	kill "$mpid" 2>/dev/null
@@ -44,8 +45,10 @@ can_guest() {
 }
 
 suite_can() {
-	local lane=$1 transport=$2 t=can-$1-$2 tests=$CAN_TESTS rc
+	local lane=$1 transport=$2 t=can-$1-$2 tests=$CAN_TESTS rc txsat
 	[ "$(lane_flavour "$lane")" = debug ] && tests=$CAN_DEBUG_TESTS
+	# 30 s of TX saturation once per lane (on virtio-pci), 10 s on mmio.
+	[ "$transport" = pci ] && txsat=30 || txsat=10
 	can_guest "$t" "$lane" "$transport" 1200 $tests
 	rc=$?
 	va_check "$t: guest ran the tests" "guest exit status $rc" test $rc = 0
