@@ -25,6 +25,17 @@ struct virtqueue_info {
 	bool ctx;
 };
 
+/**
+ * virtio_can_compat_find_vqs() - virtio_find_vqs() with a virtqueue_info array
+ * @vdev: the virtio device
+ * @nvqs: number of queues
+ * @vqs: filled with the queues
+ * @vqs_info: name and callback of each queue
+ * @desc: interrupt affinity, or NULL
+ *
+ * Context: process.
+ * Return: 0 or a negative errno.
+ */
 static inline int virtio_can_compat_find_vqs(struct virtio_device *vdev,
 					     unsigned int nvqs,
 					     struct virtqueue *vqs[],

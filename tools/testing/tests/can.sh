@@ -11,7 +11,11 @@
 
 CAN_HOSTILE="hostile_rx hostile_tx hostile_status hostile_txdelay hostile_txhold hostile_flood hostile_ctrl hostile_vq"
 CAN_TESTS=${CAN_TESTS:-"probe updown fdonoff seq_classic seq_fd eff_rtr canfdtest busoff_auto busoff_manual openclose txsat $CAN_HOSTILE"}
-CAN_DEBUG_TESTS=${CAN_DEBUG_TESTS:-"probe seq_classic seq_fd busoff_auto busoff_manual openclose $CAN_HOSTILE"}
+# The debug lane (KASAN under TCG, about 10x slower) cannot keep up with the
+# model's unbounded RX flood, which starves user space: openclose and txsat
+# run on the release lanes only, and the debug lane keeps to the faults and
+# a functional core.
+CAN_DEBUG_TESTS=${CAN_DEBUG_TESTS:-"probe seq_classic busoff_manual $CAN_HOSTILE"}
 # Mainline's virtio_can has FD always on (no fd off), no bitrate to set and
 # no ethtool_ops, so fdonoff and the hostile checks (ethtool -S) are ours.
 CAN_INTREE_TESTS=${CAN_INTREE_TESTS:-"probe updown seq_classic seq_fd eff_rtr canfdtest busoff_auto busoff_manual openclose txsat"}
@@ -36,7 +40,7 @@ can_guest() {
 	mpid=$!
 	guest "$name" "$lane" "$transport" -T "$timeout" \
 		-B "36:3:2:$out/can0.sock" -B "36:3:2:$out/can1.sock" -B "36:3:2:$out/can2.sock" -- "
-		CAN_TXSAT_SECONDS=${txsat:-30} sh /mnt/src/tools/testing/guest/can-test.sh $* >can.ktap
+		CAN_TXSAT_SECONDS=${txsat:-30} ${env:-} sh /mnt/src/tools/testing/guest/can-test.sh $* >can.ktap
 		$leak_scan"
 	rc=$?
 	kill "$mpid" 2>/dev/null
@@ -46,7 +50,11 @@ can_guest() {
 
 suite_can() {
 	local lane=$1 transport=$2 t=can-$1-$2 tests=$CAN_TESTS rc txsat
-	[ "$(lane_flavour "$lane")" = debug ] && tests=$CAN_DEBUG_TESTS
+	local env=
+	# The debug kernel is slow under TCG (KASAN): fewer frames and cycles.
+	if [ "$(lane_flavour "$lane")" = debug ]; then
+		tests=$CAN_DEBUG_TESTS env="CAN_SEQ_COUNT=300"
+	fi
 	# 30 s of TX saturation once per lane (on virtio-pci), 10 s on mmio.
 	[ "$transport" = pci ] && txsat=30 || txsat=10
 	can_guest "$t" "$lane" "$transport" 1200 $tests
