@@ -53,7 +53,7 @@ rc=0
 		ip link set can$i type can bitrate 500000 dbitrate 2000000 fd on
 		ip link set can$i up
 	done
-	ip -details link show can0 | sed -n "/can state/p"
+	ip -details link show can0 | grep -o "can .*state [A-Z-]*"
 	candump -T 3000 -n 5 can1 >dump.txt &
 	sleep 0.5
 	cansend can0 123#DEADBEEF
