@@ -119,21 +119,6 @@ static int ep_add(int ep, int fd, uint64_t tok)
 	return 0;
 }
 
-static int signal_setup(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -1;
-	/* writing to a vanished front-end must not kill us */
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 static void arm_timer(struct can_bus *bus, int tfd)
 {
 	uint64_t due = can_bus_next_due(bus), w = can_ctl_next_deadline(bus);
@@ -263,7 +248,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	sfd = signal_setup();
+	sfd = vhu_signalfd();
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (sfd < 0 || ep < 0 || tfd < 0) {

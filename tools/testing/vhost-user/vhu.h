@@ -331,6 +331,11 @@ void vhu_dev_cleanup(struct vhu_dev *dev);
 int vhu_dev_listen(struct vhu_dev *dev, const char *path);
 /* Use an already connected socket as the front-end connection. */
 int vhu_dev_attach(struct vhu_dev *dev, int fd);
+/*
+ * Block SIGTERM, SIGINT and SIGHUP, ignore SIGPIPE, and return a signalfd
+ * for the three (or a negative errno): for a program with its own loop.
+ */
+int vhu_signalfd(void);
 /* Handle SIGTERM/SIGINT in the loop (blocks them, uses a signalfd). */
 int vhu_dev_catch_signals(struct vhu_dev *dev);
 /* Run until a signal or vhu_dev_stop(); returns 0 on clean shutdown. */

@@ -1237,9 +1237,10 @@ int vhu_dev_listen(struct vhu_dev *dev, const char *path)
 	return 0;
 }
 
-int vhu_dev_catch_signals(struct vhu_dev *dev)
+int vhu_signalfd(void)
 {
 	sigset_t set;
+	int fd;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -1247,13 +1248,21 @@ int vhu_dev_catch_signals(struct vhu_dev *dev)
 	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
-	dev->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (dev->signal_fd < 0) {
-		vhu_err(&dev->log, "signalfd: %s", strerror(errno));
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
 		return -errno;
-	}
 	/* writing to a vanished front-end must not kill us */
 	signal(SIGPIPE, SIG_IGN);
+	return fd;
+}
+
+int vhu_dev_catch_signals(struct vhu_dev *dev)
+{
+	dev->signal_fd = vhu_signalfd();
+	if (dev->signal_fd < 0) {
+		vhu_err(&dev->log, "signalfd: %s", strerror(-dev->signal_fd));
+		return dev->signal_fd;
+	}
 	return ep_add(dev, dev->signal_fd, EPOLLIN,
 		      token(EV_SIGNAL, 0, dev->signal_fd));
 }
