@@ -204,10 +204,8 @@ static int virtio_can_alloc_bufs(struct virtio_can_priv *priv)
 	struct virtio_device *vdev = priv->vdev;
 	unsigned int tx_descs;
 
-	/* A TX request is two descriptors, or one indirect descriptor. */
-	tx_descs = virtqueue_get_vring_size(priv->vqs[VIRTIO_CAN_QUEUE_TX]);
-	if (!virtio_has_feature(vdev, VIRTIO_RING_F_INDIRECT_DESC))
-		tx_descs /= 2;
+	/* A TX request is two descriptors (no indirect tables, see validate). */
+	tx_descs = virtqueue_get_vring_size(priv->vqs[VIRTIO_CAN_QUEUE_TX]) / 2;
 	priv->tx_num = min_t(unsigned int, tx_descs, VIRTIO_CAN_TX_SLOTS_MAX);
 	priv->rx_num = min_t(unsigned int,
 			     virtqueue_get_vring_size(priv->vqs[VIRTIO_CAN_QUEUE_RX]),
@@ -411,6 +409,12 @@ static int virtio_can_validate(struct virtio_device *vdev)
 		dev_warn(&vdev->dev, "ignoring RTR_FRAMES offered without CAN_CLASSIC\n");
 		__virtio_clear_bit(vdev, VIRTIO_CAN_F_RTR_FRAMES);
 	}
+	/*
+	 * Every request is a chain of two descriptors.  An indirect table
+	 * would cost an allocation, a free and one more device read per CAN
+	 * frame to save one ring entry; the ring is sized for the chains.
+	 */
+	__virtio_clear_bit(vdev, VIRTIO_RING_F_INDIRECT_DESC);
 	return 0;
 }
 
