@@ -28,7 +28,8 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 # no Kbuild yet, or whose kernel lacks an option, is skipped with one line.
 DRIVERS := virtio-can virtio-video virtio-scmi-ext
 requires-virtio-can := CONFIG_VIRTIO CONFIG_CAN_DEV CONFIG_CAN_NETLINK
-requires-virtio-video := CONFIG_VIRTIO CONFIG_V4L2_MEM2MEM_DEV CONFIG_VIDEOBUF2_DMA_SG
+requires-virtio-video := CONFIG_VIRTIO CONFIG_V4L2_MEM2MEM_DEV CONFIG_VIDEOBUF2_DMA_SG \
+	CONFIG_VIDEOBUF2_DMA_CONTIG
 requires-virtio-scmi-ext := CONFIG_VIRTIO
 
 KCONFIG = $(KDIR)/include/config/auto.conf
