@@ -22,7 +22,9 @@ ROOT=$VA_CACHE/trixie-root
 MIRROR=${VA_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 # Guest tools and the VMM. Changing this list updates the tree on next use.
-GUEST_PKGS="busybox kmod alsa-utils iproute2 can-utils procps ethtool"
+GUEST_PKGS="busybox kmod alsa-utils iproute2 can-utils procps ethtool
+	v4l-utils ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base
+	gstreamer1.0-plugins-good"
 VMM_PKGS="qemu-system-x86 seabios"
 # Version 2 of the tree layout: bump to force a rebuild.
 LAYOUT=2

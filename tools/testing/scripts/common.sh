@@ -49,7 +49,8 @@ va_apt_install() {
 # The host packages every target needs. Checked once an hour at most.
 VA_HOST_PKGS="build-essential bc bison flex libelf-dev libssl-dev ccache
 	xz-utils cpio kmod python3 debootstrap util-linux procps rsync sox
-	libcmocka-dev pkg-config libasound2-dev sparse coccinelle ocaml-nox perl"
+	libcmocka-dev pkg-config libasound2-dev sparse coccinelle ocaml-nox perl
+	libavcodec-dev libavutil-dev ffmpeg"
 va_host_setup() {
 	local stamp=$VA_CACHE/.host-packages key
 	key=$(echo $VA_HOST_PKGS | va_hash)
