@@ -2,13 +2,10 @@
 /*
  * va-can-model - file based control interface.
  *
- * Tests in the guest see the control directory over 9p.  A client writes
- * a command line to DIR/.req-SEQ.tmp and renames it to DIR/req-SEQ; the
- * model (watching DIR with inotify, and scanning it at startup) deletes
- * the request, executes it and answers with one line in DIR/rsp-SEQ,
- * written to DIR/.rsp-SEQ.tmp first and renamed.  Replies are "ok",
- * "ok <data>" or "error: <reason>".  "wait" replies later; other requests
- * are served meanwhile.
+ * The request/reply protocol is the models' shared one (ctl/ctl-dir.h):
+ * the client renames DIR/.req-SEQ.tmp to DIR/req-SEQ and the model answers
+ * with one line in DIR/rsp-SEQ: "ok", "ok <data>" or "error: <reason>".
+ * "wait" replies later; other requests are served meanwhile.
  *
  * Commands (D: device index from 0; numbers decimal or 0x hex):
  *   busoff D             status |= BUSOFF, STOPPED, pending TX NOT_OK,
@@ -37,37 +34,29 @@
  * RX injections, flood and RX faults are delivered only while D is
  * STARTED; a reset (or front-end disconnect) drops them.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "can.h"
+#include "../ctl/ctl-dir.h"
 
-#define SEQ_MAX		64
-#define REQ_MAX		512
-#define RSP_MAX		1024
 #define MAX_ARGS	8
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct can_wait {
 	struct can_wait *next;
-	char seq[SEQ_MAX + 1];
+	char seq[CTL_SEQ_MAX + 1];
 	struct can_dev *dev;
 	bool want_started;
 	uint64_t deadline;
 };
 
 struct can_ctl {
-	char *dir;
-	int ifd;
+	struct ctl_dir *dir;
 	struct can_wait *waits;
 };
 
@@ -101,55 +90,23 @@ static void reply(struct can_bus *bus, const char *seq, const char *fmt, ...)
 
 static void reply(struct can_bus *bus, const char *seq, const char *fmt, ...)
 {
-	char tmp[PATH_MAX], path[PATH_MAX], line[RSP_MAX + 2];
+	char line[CTL_RSP_MAX];
 	va_list ap;
-	size_t len;
-	int fd;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	can_dbg(bus, "ctl %s <- %s", seq, line);
-	len = strlen(line);
-	line[len++] = '\n';
-	snprintf(tmp, sizeof(tmp), "%s/.rsp-%s.tmp", bus->ctl->dir, seq);
-	snprintf(path, sizeof(path), "%s/rsp-%s", bus->ctl->dir, seq);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		fprintf(stderr, CAN_MODEL_NAME ": cannot create %s: %s\n", tmp,
-			strerror(errno));
-		return;
-	}
-	if (write(fd, line, len) != (ssize_t)len || close(fd) < 0 ||
-	    rename(tmp, path) < 0) {
-		fprintf(stderr, CAN_MODEL_NAME ": cannot write reply %s: %s\n", path,
-			strerror(errno));
-		unlink(tmp);
-	}
+	ctl_dir_reply(bus->ctl->dir, seq, "%s", line);
 }
 
 /* ---- argument parsing -------------------------------------------------- */
-
-/* Decimal, or hex with a 0x prefix (or always hex with @hex). */
-static int parse_num(const char *s, bool hex, uint64_t max, uint64_t *v)
-{
-	int base = hex ? 16 : 10;
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		base = 16;
-	errno = 0;
-	*v = strtoull(s, &end, base);
-	return errno || *end || *v > max ? -1 : 0;
-}
 
 static struct can_dev *arg_dev(struct cmd_ctx *c, int i)
 {
 	uint64_t v;
 
-	if (parse_num(c->argv[i], false, UINT32_MAX, &v) || v >= c->bus->ndev) {
+	if (ctl_parse_num(c->argv[i], false, UINT32_MAX, &v) || v >= c->bus->ndev) {
 		fail(c, "no device '%s' (devices 0..%u)", c->argv[i], c->bus->ndev - 1);
 		return NULL;
 	}
@@ -159,7 +116,7 @@ static struct can_dev *arg_dev(struct cmd_ctx *c, int i)
 static int arg_num(struct cmd_ctx *c, int i, bool hex, uint64_t max,
 		   const char *what, uint64_t *v)
 {
-	if (parse_num(c->argv[i], hex, max, v))
+	if (ctl_parse_num(c->argv[i], hex, max, v))
 		return fail(c, "invalid %s '%s' (max %#" PRIx64 ")", what, c->argv[i], max);
 	return 0;
 }
@@ -359,22 +316,22 @@ static const struct ctl_cmd {
 	{ "quit", 0, 0, false, "quit", cmd_quit },
 };
 
-static void execute(struct can_bus *bus, const char *seq, char *line)
+static void execute(void *opaque, struct ctl_dir *dir, const char *seq, char *line)
 {
-	char *argv[MAX_ARGS + 1], *save = NULL, *tok, out[RSP_MAX - 16] = "";
+	char *argv[MAX_ARGS + 1], out[CTL_RSP_MAX - 16] = "";
+	struct can_bus *bus = opaque;
 	struct cmd_ctx c = { .bus = bus, .seq = seq, .out = out, .outsz = sizeof(out) };
 	const struct ctl_cmd *cmd = NULL;
 	struct can_dev *d = NULL;
-	int argc = 0, ret;
+	int argc, ret;
 	unsigned int i;
 
+	(void)dir;
 	can_dbg(bus, "ctl %s -> %s", seq, line);
-	for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-		if (argc == MAX_ARGS + 1) {
-			reply(bus, seq, "error: too many arguments");
-			return;
-		}
-		argv[argc++] = tok;
+	argc = ctl_split(line, argv, MAX_ARGS + 1);
+	if (argc < 0) {
+		reply(bus, seq, "error: too many arguments");
+		return;
 	}
 	if (!argc) {
 		reply(bus, seq, "error: empty request");
@@ -411,85 +368,7 @@ static void execute(struct can_bus *bus, const char *seq, char *line)
 		reply(bus, seq, "ok");
 }
 
-/* ---- requests ---------------------------------------------------------- */
-
-static bool valid_seq(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > SEQ_MAX)
-		return false;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
-}
-
-static void handle_name(struct can_bus *bus, const char *name)
-{
-	char path[PATH_MAX], buf[REQ_MAX + 1];
-	const char *seq = name + 4;
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (strncmp(name, "req-", 4) || !valid_seq(seq))
-		return;
-	snprintf(path, sizeof(path), "%s/%s", bus->ctl->dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
-	if (fd < 0)
-		return;		/* already served */
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return;
-	}
-	n = read(fd, buf, REQ_MAX);
-	close(fd);
-	if (unlink(path) < 0 && errno == ENOENT)
-		return;		/* raced with another event for the same file */
-	if (n < 0)
-		n = 0;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	execute(bus, seq, buf);
-}
-
-static void scan(struct can_bus *bus)
-{
-	struct dirent *de;
-	DIR *dir;
-
-	dir = opendir(bus->ctl->dir);
-	if (!dir) {
-		fprintf(stderr, CAN_MODEL_NAME ": cannot read %s: %s\n", bus->ctl->dir,
-			strerror(errno));
-		return;
-	}
-	while ((de = readdir(dir)))
-		handle_name(bus, de->d_name);
-	closedir(dir);
-}
-
-void can_ctl_event(struct can_bus *bus)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	const struct inotify_event *ev;
-	bool rescan = false;
-	ssize_t n;
-	char *p;
-
-	for (;;) {
-		n = read(bus->ctl->ifd, buf, sizeof(buf));
-		if (n <= 0)
-			break;
-		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
-			ev = (const struct inotify_event *)p;
-			if (ev->mask & IN_Q_OVERFLOW)
-				rescan = true;
-			else if (ev->len)
-				handle_name(bus, ev->name);
-		}
-	}
-	if (rescan)
-		scan(bus);
-}
+/* ---- waits and set-up -------------------------------------------------- */
 
 void can_ctl_check_waits(struct can_bus *bus)
 {
@@ -530,37 +409,30 @@ uint64_t can_ctl_next_deadline(struct can_bus *bus)
 
 int can_ctl_fd(struct can_bus *bus)
 {
-	return bus->ctl ? bus->ctl->ifd : -1;
+	return bus->ctl ? ctl_dir_fd(bus->ctl->dir) : -1;
+}
+
+void can_ctl_event(struct can_bus *bus)
+{
+	ctl_dir_event(bus->ctl->dir);
 }
 
 int can_ctl_open(struct can_bus *bus, const char *dir)
 {
 	struct can_ctl *ctl;
-	int e;
+	int ret;
 
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-		e = errno;
-		fprintf(stderr, CAN_MODEL_NAME ": cannot create %s: %s\n", dir, strerror(e));
-		return -e;
-	}
 	ctl = calloc(1, sizeof(*ctl));
 	if (!ctl)
 		return -ENOMEM;
-	ctl->dir = strdup(dir);
-	ctl->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (!ctl->dir || ctl->ifd < 0 ||
-	    inotify_add_watch(ctl->ifd, dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
-		e = errno ? errno : ENOMEM;
-		fprintf(stderr, CAN_MODEL_NAME ": cannot watch %s: %s\n", dir, strerror(e));
-		if (ctl->ifd >= 0)
-			close(ctl->ifd);
-		free(ctl->dir);
-		free(ctl);
-		return -e;
-	}
+	/* requests already in @dir run before ctl_dir_open() returns */
 	bus->ctl = ctl;
-	scan(bus);
-	return 0;
+	ret = ctl_dir_open(&ctl->dir, dir, CAN_MODEL_NAME, execute, bus);
+	if (ret) {
+		bus->ctl = NULL;
+		free(ctl);
+	}
+	return ret;
 }
 
 void can_ctl_close(struct can_bus *bus)
@@ -575,8 +447,7 @@ void can_ctl_close(struct can_bus *bus)
 		reply(bus, w->seq, "error: model exiting");
 		free(w);
 	}
-	close(ctl->ifd);
-	free(ctl->dir);
+	ctl_dir_close(ctl->dir);
 	free(ctl);
 	bus->ctl = NULL;
 }
