@@ -3,7 +3,8 @@
  * KUnit tests of the virtio-video v10 protocol layer: capabilities
  * parsing with every rule a device can break, the TLV writer, parameter
  * responses and event checking.  The capabilities are built with the
- * driver's own TLV writer, so the writer is tested on the way.
+ * driver's own TLV writer, so the writer is tested on the way.  A second
+ * suite covers the mapping of the device's formats onto V4L2.
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -11,6 +12,7 @@
 #include <linux/videodev2.h>
 
 #include "virtio_video_compat.h"
+#include "virtio_video_fmt.h"
 #include "virtio_video_proto.h"
 
 VIRTIO_VIDEO_IMPORT_KUNIT_NS();
@@ -553,7 +555,110 @@ static struct kunit_suite virtio_video_proto_suite = {
 	.test_cases = virtio_video_proto_cases,
 };
 
-kunit_test_suite(virtio_video_proto_suite);
+static void fmt_map(struct kunit *test)
+{
+	const u32 single = VIRTIO_VIDEO_PLANES_LAYOUT_SINGLE_BUFFER;
+	const u32 multi = VIRTIO_VIDEO_PLANES_LAYOUT_MULTI_BUFFERS;
 
-MODULE_DESCRIPTION("KUnit tests for the virtio-video protocol layer");
+	KUNIT_EXPECT_EQ(test, virtio_video_coded_to_v4l2(VIRTIO_VIDEO_CODED_FORMAT_H264),
+			V4L2_PIX_FMT_H264);
+	KUNIT_EXPECT_EQ(test, virtio_video_coded_to_v4l2(VIRTIO_VIDEO_CODED_FORMAT_VP9),
+			V4L2_PIX_FMT_VP9);
+	KUNIT_EXPECT_EQ(test, virtio_video_coded_to_v4l2(0), 0);
+	KUNIT_EXPECT_EQ(test, virtio_video_coded_to_v4l2(99), 0);
+	KUNIT_EXPECT_EQ(test, virtio_video_raw_to_v4l2(NV12, single),
+			V4L2_PIX_FMT_NV12);
+	KUNIT_EXPECT_EQ(test, virtio_video_raw_to_v4l2(YUV420, single),
+			V4L2_PIX_FMT_YUV420);
+	/* Planes in separate buffers have no single-buffer V4L2 format. */
+	KUNIT_EXPECT_EQ(test, virtio_video_raw_to_v4l2(NV12, multi), 0);
+	KUNIT_EXPECT_EQ(test, virtio_video_raw_to_v4l2(0x34325258, single), 0);
+	KUNIT_EXPECT_EQ(test, virtio_video_min_align(16 | 32 | 64), 16);
+	KUNIT_EXPECT_EQ(test, virtio_video_min_align(0), 0);
+}
+
+static void fmt_layout(struct kunit *test)
+{
+	struct virtio_video_raw_layout l;
+
+	/* 1920x1080 NV12, rows of 64 bytes, 16-row planes */
+	KUNIT_ASSERT_EQ(test, virtio_video_raw_layout(V4L2_PIX_FMT_NV12, 1920,
+						      1080, 64, 16, 1, &l), 0);
+	KUNIT_EXPECT_EQ(test, l.num_planes, 2);
+	KUNIT_EXPECT_EQ(test, l.bytesperline, 1920);
+	KUNIT_EXPECT_EQ(test, l.height, 1088);
+	KUNIT_EXPECT_EQ(test, l.offset[1], 1920 * 1088);
+	KUNIT_EXPECT_EQ(test, l.size[1], 1920 * 1088 / 2);
+	KUNIT_EXPECT_EQ(test, l.sizeimage, 1920 * 1088 * 3 / 2);
+
+	/* A width that is not a multiple of 16 gets padded rows. */
+	KUNIT_ASSERT_EQ(test, virtio_video_raw_layout(V4L2_PIX_FMT_YUV420, 174,
+						      144, 32, 1, 1, &l), 0);
+	KUNIT_EXPECT_EQ(test, l.num_planes, 3);
+	KUNIT_EXPECT_EQ(test, l.bytesperline, 192);
+	KUNIT_EXPECT_EQ(test, l.offset[2], 192 * 144 + 192 * 144 / 4);
+	KUNIT_EXPECT_EQ(test, l.sizeimage, 192 * 144 * 3 / 2);
+
+	/* A plane alignment V4L2 cannot describe, odd rows, no alignment */
+	KUNIT_EXPECT_EQ(test, virtio_video_raw_layout(V4L2_PIX_FMT_NV12, 176,
+						      144, 16, 1, 4096, &l), -EINVAL);
+	KUNIT_EXPECT_EQ(test, virtio_video_raw_layout(V4L2_PIX_FMT_NV12, 176,
+						      143, 16, 1, 1, &l), -EINVAL);
+	KUNIT_EXPECT_EQ(test, virtio_video_raw_layout(V4L2_PIX_FMT_NV12, 176,
+						      144, 0, 1, 1, &l), -EINVAL);
+	KUNIT_EXPECT_EQ(test, virtio_video_raw_layout(V4L2_PIX_FMT_H264, 176,
+						      144, 16, 1, 1, &l), -EINVAL);
+	/* Nothing overflows 32 bits. */
+	KUNIT_EXPECT_EQ(test, virtio_video_raw_layout(V4L2_PIX_FMT_NV12,
+						      0x80000000, 0x10000, 1, 1, 1,
+						      &l), -EINVAL);
+}
+
+static void fmt_sets(struct kunit *test)
+{
+	u8 *buf = kunit_kzalloc(test, BUF_SIZE, GFP_KERNEL);
+	struct virtio_video_caps caps;
+	size_t len;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	len = build_good_caps(test, buf);
+	KUNIT_ASSERT_EQ(test, virtio_video_caps_parse(&caps, buf, len, NULL), 0);
+
+	KUNIT_EXPECT_EQ(test, virtio_video_find_coded(&caps, V4L2_PIX_FMT_HEVC), 1);
+	KUNIT_EXPECT_EQ(test, virtio_video_find_coded(&caps, V4L2_PIX_FMT_VP8),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, virtio_video_nth_coded(&caps, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, virtio_video_nth_coded(&caps, 0, 1), 1);
+	KUNIT_EXPECT_EQ(test, virtio_video_nth_coded(&caps, 0, 2), -EINVAL);
+	/* No encoder LINK: no coded set is usable for the encoder. */
+	KUNIT_EXPECT_EQ(test, virtio_video_nth_coded(&caps, 1, 0), -EINVAL);
+
+	/* H.264 decodes to NV12 only; HEVC to both, in the device's order. */
+	KUNIT_EXPECT_EQ(test, virtio_video_nth_raw(&caps, 0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, virtio_video_nth_raw(&caps, 0, 0, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, virtio_video_nth_raw(&caps, 0, 1, 1), 1);
+	KUNIT_EXPECT_EQ(test, virtio_video_find_raw(&caps, 0, 0,
+						    V4L2_PIX_FMT_YUV420), -EINVAL);
+	KUNIT_EXPECT_EQ(test, virtio_video_find_raw(&caps, 0, 1,
+						    V4L2_PIX_FMT_YUV420), 1);
+	KUNIT_EXPECT_EQ(test, virtio_video_find_raw(&caps, 0, -1,
+						    V4L2_PIX_FMT_YUV420), 1);
+	virtio_video_caps_free(&caps);
+}
+
+static struct kunit_case virtio_video_fmt_cases[] = {
+	KUNIT_CASE(fmt_map),
+	KUNIT_CASE(fmt_layout),
+	KUNIT_CASE(fmt_sets),
+	{ }
+};
+
+static struct kunit_suite virtio_video_fmt_suite = {
+	.name = "virtio_video_fmt",
+	.test_cases = virtio_video_fmt_cases,
+};
+
+kunit_test_suites(&virtio_video_proto_suite, &virtio_video_fmt_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the virtio-video protocol layer and formats");
 MODULE_LICENSE("GPL");

@@ -6,7 +6,10 @@
 
 KUNIT_MODULES="list-test bitfield_kunit"
 # Our suites: module paths under drivers/, each after the module it tests.
-KUNIT_OURS="virtio-can/virtio_can.ko virtio-can/virtio_can_kunit.ko"
+KUNIT_OURS="virtio-can/virtio_can.ko virtio-can/virtio_can_kunit.ko
+	virtio-video/virtio_video.ko virtio-video/virtio_video_kunit.ko"
+# In-tree modules ours need (insmod does not load dependencies).
+KUNIT_DEPS="v4l2-mem2mem videobuf2-dma-sg videobuf2-dma-contig"
 
 suite_kunit() {
 	local lane=$1 transport=$2 t=kunit-$1-$2 rc obj m
@@ -15,7 +18,7 @@ suite_kunit() {
 		va_fail "$t: modules build" "$(tail -n 3 "$VA_RUN/$t/modules.log")"
 	for m in $KUNIT_OURS; do cp "$obj/drivers/$m" "$VA_RUN/$t/ko/" 2>/dev/null; done
 	guest "$t" "$lane" "$transport" -T 300 -- "
-		for m in $KUNIT_MODULES; do
+		for m in $KUNIT_MODULES $KUNIT_DEPS; do
 			modprobe \$m || echo \"not ok 1 modprobe-\$m\" >>kunit.ktap
 		done
 		for m in $(for m in $KUNIT_OURS; do basename "$m"; done | tr '\n' ' '); do
