@@ -66,6 +66,7 @@ struct virtio_video_buf {
  * @sizeimage: bytes a buffer needs
  * @align: for CAPTURE, stride, height and plane alignment asked of the
  *	device
+ * @buf_size: the smallest buffer's size
  * @live: resources attached, buffers may go to the device
  * @num_attached: resources the device has for this queue
  * @pending: buffers queued by the client, not yet given to the device
@@ -79,6 +80,7 @@ struct virtio_video_dec_queue {
 	struct virtio_video_raw_layout layout;
 	u32 sizeimage;
 	u32 align[3];
+	unsigned long buf_size;
 	bool live;
 	unsigned int num_attached;
 	struct list_head pending;
@@ -98,6 +100,12 @@ struct virtio_video_dec_queue {
  * @state: enum virtio_video_dec_state
  * @blocked: the device's outputq waits for UNBLOCK
  * @unblocked_once: the stream got past its first source change
+ * @releasing: the file handle is being closed; standalone events are
+ *	ignored
+ * @dpc_last: the empty buffer the device returned before a parameter
+ *	change, held until the change says whether it ends a sequence
+ * @resume_work: resumes decoding after a parameter change the CAPTURE
+ *	buffers already fit (takes @lock; cancelled at release)
  * @visible: the visible rectangle (COMPOSE)
  * @min_buffers: V4L2_CID_MIN_BUFFERS_FOR_CAPTURE
  * @colorspace: from S_FMT(OUTPUT), echoed on CAPTURE
@@ -117,6 +125,9 @@ struct virtio_video_dec_ctx {
 	enum virtio_video_dec_state state;
 	bool blocked;
 	bool unblocked_once;
+	bool releasing;
+	struct virtio_video_buf *dpc_last;
+	struct work_struct resume_work;
 	struct v4l2_rect visible;
 	u32 min_buffers;
 	u32 colorspace;
@@ -436,6 +447,49 @@ out:
 }
 
 /*
+ * The device answers a CAPTURE SET_PARAMS with the values in effect,
+ * which it may have adjusted (alignments, say): adopt them if the
+ * buffers still fit, else refuse.
+ */
+static int dec_check_raw_answer(struct virtio_video_dec_ctx *ctx,
+				struct virtio_video_cmd *cmd)
+{
+	struct virtio_video_parse_error err;
+	struct virtio_video_raw_params p;
+	struct virtio_video_raw_layout l;
+	struct virtio_video_dec_queue *dq = &ctx->cap;
+
+	if (virtio_video_raw_params_parse(&p, cmd->resp, cmd->resp_len, &err)) {
+		dev_err_ratelimited(&ctx->vv->vdev->dev,
+				    "stream %u: bad parameters answer: %s at byte %zu\n",
+				    ctx->stream.id, err.what, err.offset);
+		return -EPROTO;
+	}
+	if (!(p.valid & VIRTIO_VIDEO_PARAM_FORMAT))
+		return 0;
+	if (p.format.fourcc != ctx->vv->caps.raw[dq->set].fourcc ||
+	    p.format.width != dq->width || p.format.height != dq->height ||
+	    virtio_video_raw_layout(dq->fourcc, p.format.width,
+				    p.format.height, p.format.stride_align,
+				    p.format.height_align, p.format.plane_align,
+				    &l) ||
+	    l.sizeimage > dq->buf_size) {
+		dev_err_ratelimited(&ctx->vv->vdev->dev,
+				    "stream %u: the device changed the frame format to %#x %ux%u\n",
+				    ctx->stream.id, p.format.fourcc,
+				    p.format.width, p.format.height);
+		return -EPROTO;
+	}
+	spin_lock_irq(&ctx->slock);
+	dq->layout = l;
+	dq->align[0] = p.format.stride_align;
+	dq->align[1] = p.format.height_align;
+	dq->align[2] = p.format.plane_align;
+	spin_unlock_irq(&ctx->slock);
+	return 0;
+}
+
+/*
  * Tell the device how many resources a queue has (and, for CAPTURE, the
  * frame layout), then attach the memory of every buffer that has some.
  */
@@ -498,6 +552,11 @@ static int dec_attach(struct virtio_video_dec_ctx *ctx, struct vb2_queue *q)
 				    ctx->stream.id, n, coded ? "coded" : "raw",
 				    ret);
 		goto out;
+	}
+	if (!coded) {
+		ret = dec_check_raw_answer(ctx, cmd);
+		if (ret)
+			goto out;
 	}
 	dq->num_attached = n;
 	for (i = 0; i < n; i++) {
@@ -710,9 +769,19 @@ static void dec_buf_done(struct virtio_video_cmd *cmd)
 				    vb2_plane_size(vb, 0));
 		state = VB2_BUF_STATE_ERROR;
 		bytesused = 0;
+	} else if (flags & VIRTIO_VIDEO_QUEUE_FLAG_V4L2_DPC_LAST) {
+		/* Whether it ends a sequence, the parameter change says. */
+		if (ctx->dpc_last) {
+			dev_err_ratelimited(&ctx->vv->vdev->dev,
+					    "stream %u: two buffers before one parameter change\n",
+					    ctx->stream.id);
+			vb2_buffer_done(&ctx->dpc_last->m2m.vb.vb2_buf,
+					VB2_BUF_STATE_ERROR);
+		}
+		ctx->dpc_last = buf;
+		goto out;
 	} else {
-		if (flags & (VIRTIO_VIDEO_QUEUE_FLAG_V4L2_DPC_LAST |
-			     VIRTIO_VIDEO_QUEUE_FLAG_V4L2_DRAIN_LAST)) {
+		if (flags & VIRTIO_VIDEO_QUEUE_FLAG_V4L2_DRAIN_LAST) {
 			vbuf->flags |= V4L2_BUF_FLAG_LAST;
 			bytesused = 0;
 		}
@@ -769,6 +838,8 @@ static void dec_dpc(struct virtio_video_dec_ctx *ctx,
 	struct virtio_video_parse_error err;
 	struct virtio_video_raw_params p;
 	const struct virtio_video_raw_caps *r;
+	struct virtio_video_dec_queue old;
+	bool fits, changed;
 	int raw = -1;
 	unsigned int i;
 
@@ -807,6 +878,7 @@ static void dec_dpc(struct virtio_video_dec_ctx *ctx,
 				    p.format.width, p.format.height);
 		goto bad;
 	}
+	old = ctx->cap;
 	if (dec_set_raw(ctx, raw, p.format.width, p.format.height)) {
 		dev_err_ratelimited(&vv->vdev->dev,
 				    "stream %u: frame layout %ux%u cannot be used\n",
@@ -823,11 +895,38 @@ static void dec_dpc(struct virtio_video_dec_ctx *ctx,
 					   VIRTIO_VIDEO_MAX_BUFFERS);
 	if (ev->flags & VIRTIO_VIDEO_EVENT_FLAG_BLOCKED)
 		ctx->blocked = true;
-	if (ctx->state == DEC_RUNNING && ctx->unblocked_once)
-		dec_last_from_spare(ctx);
+
+	/*
+	 * CAPTURE buffers that already fit the stream keep decoding: FFmpeg
+	 * streams CAPTURE before the first change and does nothing when
+	 * the size stays the same.
+	 */
+	fits = ctx->cap.live &&
+	       ctx->cap.layout.sizeimage <= ctx->cap.buf_size &&
+	       ctx->min_buffers <= ctx->cap.num_attached;
+	changed = ctx->cap.fourcc != old.fourcc ||
+		  ctx->cap.width != old.width ||
+		  ctx->cap.height != old.height ||
+		  ctx->cap.layout.sizeimage != old.layout.sizeimage ||
+		  !fits;
+	if (ctx->state == DEC_INIT || changed)
+		v4l2_event_queue_fh(&ctx->fh, &virtio_video_src_change_event);
+	if (changed && ctx->unblocked_once && ctx->state == DEC_RUNNING) {
+		/* The end of a sequence: LAST, then -EPIPE. */
+		if (ctx->dpc_last)
+			dec_return_last(ctx->dpc_last);
+		else
+			dec_last_from_spare(ctx);
+		ctx->dpc_last = NULL;
+	} else if (ctx->dpc_last) {
+		list_add(&ctx->dpc_last->list, &ctx->cap.pending);
+		ctx->dpc_last = NULL;
+	}
 	if (ctx->state != DEC_DRAINING)
 		ctx->state = DEC_CAPTURE_SETUP;
-	v4l2_event_queue_fh(&ctx->fh, &virtio_video_src_change_event);
+	if (!changed || (fits && ctx->state == DEC_CAPTURE_SETUP &&
+			 !ctx->unblocked_once))
+		queue_work(system_wq, &ctx->resume_work);
 	return;
 bad:
 	dec_fatal(ctx);
@@ -842,7 +941,7 @@ static void dec_standalone(struct virtio_video_stream *s,
 	unsigned long flags;
 
 	spin_lock_irqsave(&ctx->slock, flags);
-	if (ctx->state == DEC_ERROR)
+	if (ctx->state == DEC_ERROR || ctx->releasing)
 		goto out;
 	if (ev->type == VIRTIO_VIDEO_CMD_STREAM_CLOSE)
 		dec_fatal(ctx);
@@ -850,6 +949,32 @@ static void dec_standalone(struct virtio_video_stream *s,
 		dec_dpc(ctx, ev);
 out:
 	spin_unlock_irqrestore(&ctx->slock, flags);
+}
+
+static int dec_unblock(struct virtio_video_dec_ctx *ctx);
+
+/* Resume after a parameter change the CAPTURE buffers fit. */
+static void dec_resume_work(struct work_struct *work)
+{
+	struct virtio_video_dec_ctx *ctx =
+		container_of(work, struct virtio_video_dec_ctx, resume_work);
+	bool go;
+
+	mutex_lock(&ctx->lock);
+	spin_lock_irq(&ctx->slock);
+	go = ctx->state == DEC_CAPTURE_SETUP && ctx->cap.live &&
+	     ctx->cap.layout.sizeimage <= ctx->cap.buf_size &&
+	     ctx->min_buffers <= ctx->cap.num_attached;
+	spin_unlock_irq(&ctx->slock);
+	if (go && (!ctx->blocked || !dec_unblock(ctx))) {
+		spin_lock_irq(&ctx->slock);
+		if (ctx->state == DEC_CAPTURE_SETUP)
+			ctx->state = DEC_RUNNING;
+		spin_unlock_irq(&ctx->slock);
+		dec_flush(ctx, &ctx->cap);
+		dec_flush(ctx, &ctx->out);
+	}
+	mutex_unlock(&ctx->lock);
 }
 
 static const struct virtio_video_stream_ops dec_stream_ops = {
@@ -871,10 +996,16 @@ static int dec_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
 	unsigned int have = virtio_video_num_buffers(q);
 	unsigned int max = min_t(u32, res->max, VIRTIO_VIDEO_MAX_BUFFERS);
 
-	if (*nplanes)
-		return *nplanes != 1 || sizes[0] < size ? -EINVAL : 0;
+	if (*nplanes) {
+		if (*nplanes != 1 || sizes[0] < size)
+			return -EINVAL;
+		dq->buf_size = have ? min_t(unsigned long, dq->buf_size,
+					    sizes[0]) : sizes[0];
+		return 0;
+	}
 	if (have >= max)
 		return -ENOBUFS;
+	dq->buf_size = have ? min_t(unsigned long, dq->buf_size, size) : size;
 	*nbuffers = clamp_t(unsigned int, *nbuffers, 1, max - have);
 	if (!have && *nbuffers < res->min)
 		*nbuffers = min_t(unsigned int, res->min, max);
@@ -945,6 +1076,10 @@ static void dec_return_all(struct virtio_video_dec_ctx *ctx,
 
 	spin_lock_irq(&ctx->slock);
 	list_splice_init(&dq->pending, &list);
+	if (!is_output(q->type) && ctx->dpc_last) {
+		list_add_tail(&ctx->dpc_last->list, &list);
+		ctx->dpc_last = NULL;
+	}
 	spin_unlock_irq(&ctx->slock);
 	list_for_each_entry_safe(buf, tmp, &list, list) {
 		list_del_init(&buf->list);
@@ -1509,6 +1644,7 @@ static int dec_open(struct file *file)
 	ctx->vv = vv;
 	mutex_init(&ctx->lock);
 	spin_lock_init(&ctx->slock);
+	INIT_WORK(&ctx->resume_work, dec_resume_work);
 	dec_init_formats(ctx);
 	v4l2_fh_init(&ctx->fh, video_devdata(file));
 
@@ -1544,6 +1680,10 @@ static int dec_release(struct file *file)
 {
 	struct virtio_video_dec_ctx *ctx = file_to_ctx(file);
 
+	spin_lock_irq(&ctx->slock);
+	ctx->releasing = true;
+	spin_unlock_irq(&ctx->slock);
+	cancel_work_sync(&ctx->resume_work);
 	mutex_lock(&ctx->lock);
 	v4l2_m2m_ctx_release(ctx->fh.m2m_ctx);
 	mutex_unlock(&ctx->lock);
