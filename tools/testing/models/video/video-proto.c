@@ -119,10 +119,10 @@ static void put_raw_set(struct vm_tlvw *w, const struct vm_raw_desc *r)
 		.fourcc = htole32(r->fourcc),
 		.width_range = range(r->min_width, r->max_width, r->width_step),
 		.height_range = range(r->min_height, r->max_height, r->height_step),
-		/* Any power of two from 1 to 4096 bytes or lines. */
-		.stride_align_mask = htole32(0x1fff),
-		.height_align_mask = htole32(0x1fff),
-		.plane_align_mask = htole32(0x1fff),
+		/* Any power of two from 1 to 256 bytes or lines. */
+		.stride_align_mask = htole32(VM_ALIGN_MASK_ALL),
+		.height_align_mask = htole32(VM_ALIGN_MASK_ALL),
+		.plane_align_mask = htole32(VM_ALIGN_MASK_ALL),
 	};
 	struct virtio_video_raw_resources_caps res = {
 		.num_resources_range = range(r->min_resources, r->max_resources, 1),

@@ -21,6 +21,7 @@
 #define VM_MAX_SETS		64
 #define VM_MAX_RESOURCES	32	/* per queue */
 #define VM_PAGE_SIZE		4096u
+#define VM_ALIGN_MASK_ALL	0x1ffu	/* alignments 1, 2, 4 ... 256 */
 
 /* A bounded TLV writer; once a TLV does not fit, nothing more is written. */
 struct vm_tlvw {
