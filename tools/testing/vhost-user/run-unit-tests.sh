@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run cmocka test binaries and sum their results.  The last line printed
-# is "N passed, N failed"; the exit status is non-zero on any failure.
-# A binary that crashes counts its unfinished test (or itself) as failed.
+# is "N passed, N failed" (", N skipped" added when a test skipped); the
+# exit status is non-zero on any failure.  A binary that crashes counts
+# its unfinished test (or itself) as failed.
 
 passed=0
 failed=0
+skipped=0
 out=$(mktemp)
 err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
@@ -20,14 +22,20 @@ for t in "$@"; do
 	cat "$out" "$err"
 	run=$(grep -o '^\[ RUN      \]' "$out" | wc -l)
 	ok=$(grep -o '^\[       OK \]' "$out" | wc -l)
-	bad=$((run - ok))
+	skip=$(grep -o '^\[  SKIPPED \]' "$out" | wc -l)
+	bad=$((run - ok - skip))
 	if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
 		echo "$t: exited with status $rc"
 		bad=1
 	fi
 	passed=$((passed + ok))
 	failed=$((failed + bad))
+	skipped=$((skipped + skip))
 done
 
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]
