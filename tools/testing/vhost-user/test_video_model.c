@@ -1272,6 +1272,7 @@ static void test_decode_h264(void **state)
 	check_frames(&s, nref, 5000, true);
 	assert_int_equal(s.drain_last, 2);
 	assert_int_equal(stat_of(f, "frames"), 2 * nref);
+	assert_int_equal(stat_of(f, "decoded"), 2 * nref);
 
 	assert_int_equal(call(f, VIRTIO_VIDEO_CMD_STREAM_CLOSE, 1, 0, NULL, 0, NULL), 0);
 	/* the queued output buffers were answered CANCELED before CLOSE */

@@ -11,8 +11,12 @@
  *   fault stream-error S
  *                      at once: stream S closed by the device (standalone
  *                      STREAM_CLOSE with ERROR|STANDALONE)
- *   stats              "ok key=value ...": events, errors, frames, ...,
- *                      and sS.frames= ... for every open stream S
+ *   stats              "ok key=value ...": events (sent), errors (ERROR
+ *                      answers), frames (delivered), decoded, canceled,
+ *                      commands, faults (fired), resets, events_waiting,
+ *                      streams_open, features (negotiated), and for every
+ *                      open stream S: sS.frames sS.decoded sS.errors
+ *                      sS.events sS.blocked sS.width sS.height
  *   wait-idle MS       reply "ok" once no stream has input waiting or
  *                      being decoded and no event waits for an eventq
  *                      buffer, on every device; "error: timeout" after MS

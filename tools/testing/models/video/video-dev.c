@@ -121,7 +121,7 @@ struct vm_stream {
 	bool tail_known;
 	uint32_t tail_w, tail_h, tail_cw, tail_ch;
 
-	unsigned long frames, errors, events, canceled;
+	unsigned long frames, decoded, errors, events, canceled;
 
 	/* the worker's own */
 	struct vd_dec *dec;
@@ -154,7 +154,7 @@ struct vm_dev {
 	bool silent;			/* resetting: drop events */
 	unsigned long fault_left[VM_FAULT_NUM];
 	unsigned long st_events, st_errors, st_frames, st_faults, st_resets;
-	unsigned long st_commands, st_canceled;
+	unsigned long st_commands, st_canceled, st_decoded;
 };
 
 static const char * const fault_names[VM_FAULT_NUM] = {
@@ -1028,6 +1028,8 @@ static void pipe_frames(struct vm_stream *s, struct frame_list *fl)
 		uint32_t w = (cw + 15) & ~15u, h = (ch + 15) & ~15u;
 
 		next = it->next;
+		s->decoded++;
+		s->d->st_decoded++;
 		if (!s->tail_known || w != s->tail_w || h != s->tail_h ||
 		    cw != s->tail_cw || ch != s->tail_ch) {
 			struct vm_item *dpc = calloc(1, sizeof(*dpc));
@@ -1222,7 +1224,7 @@ static void stream_defaults(struct vm_stream *s)
 	s->unblocked_once = false;
 	s->dpc_sent = false;
 	s->tail_known = false;
-	s->frames = s->errors = s->events = s->canceled = 0;
+	s->frames = s->decoded = s->errors = s->events = s->canceled = 0;
 }
 
 static int stream_open(struct vm_stream *s)
@@ -1756,8 +1758,8 @@ size_t vm_dev_stats(struct vm_dev *d, char *buf, size_t size)
 	for (i = 0; i < d->o.max_streams; i++)
 		open += d->streams[i].open;
 	n = snprintf(buf, size,
-		     "events=%lu errors=%lu frames=%lu canceled=%lu commands=%lu faults=%lu resets=%lu events_waiting=%u streams_open=%u features=0x%" PRIx64,
-		     d->st_events, d->st_errors, d->st_frames, d->st_canceled,
+		     "events=%lu errors=%lu frames=%lu decoded=%lu canceled=%lu commands=%lu faults=%lu resets=%lu events_waiting=%u streams_open=%u features=0x%" PRIx64,
+		     d->st_events, d->st_errors, d->st_frames, d->st_decoded, d->st_canceled,
 		     d->st_commands, d->st_faults, d->st_resets, d->ev_cnt, open,
 		     d->vdev.features & 0x3f);
 	for (i = 0; i < d->o.max_streams && n < size; i++) {
@@ -1766,9 +1768,9 @@ size_t vm_dev_stats(struct vm_dev *d, char *buf, size_t size)
 		if (!s->open)
 			continue;
 		n += snprintf(buf + n, size - n,
-			      " s%u.frames=%lu s%u.errors=%lu s%u.events=%lu s%u.blocked=%d s%u.width=%u s%u.height=%u",
-			      i, s->frames, i, s->errors, i, s->events, i, s->blocked, i,
-			      s->raw.width, i, s->raw.height);
+			      " s%u.frames=%lu s%u.decoded=%lu s%u.errors=%lu s%u.events=%lu s%u.blocked=%d s%u.width=%u s%u.height=%u",
+			      i, s->frames, i, s->decoded, i, s->errors, i, s->events, i,
+			      s->blocked, i, s->raw.width, i, s->raw.height);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return n < size ? n : size - 1;
