@@ -95,8 +95,10 @@
  * resource (or a pixel format other than 8-bit 4:2:0) is an ERROR answer
  * for that resource; the frame is dropped.
  *
- * DPC: the output format is the decoded picture size rounded up to 16,
- * CROP (0, 0, visible width, visible height).  Before the first frame of
+ * DPC: the output format is the decoded picture size rounded up to even
+ * numbers (NV12 needs them), CROP (0, 0, visible width, visible height).
+ * The rows are not padded to macroblocks: clients that take the frame
+ * size from VIDIOC_G_FMT (FFmpeg) then get exactly the visible picture.  Before the first frame of
  * a stream, and before every frame whose size differs from the last
  * announced one, the model emits event_type STREAM_SET_PARAMS, flags
  * STANDALONE|BLOCKED, cookie 0, body RAW_SET {RAW_FORMAT, RAW_RESOURCES

@@ -1025,7 +1025,7 @@ static void pipe_frames(struct vm_stream *s, struct frame_list *fl)
 
 	for (it = fl->head; it; it = next) {
 		uint32_t cw = it->frame->width, ch = it->frame->height;
-		uint32_t w = (cw + 15) & ~15u, h = (ch + 15) & ~15u;
+		uint32_t w = (cw + 1) & ~1u, h = (ch + 1) & ~1u;
 
 		next = it->next;
 		s->decoded++;
