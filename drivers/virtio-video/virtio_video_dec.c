@@ -30,6 +30,23 @@
 #define DEC_DEFAULT_HEIGHT	1080
 #define DEC_MIN_CODED_SIZE	SZ_1M
 #define DEC_MAX_PAGE_ENTRIES	4096
+#define DEC_META_SLOTS		64	/* OUTPUT buffers remembered */
+#define DEC_META_FLAGS		(V4L2_BUF_FLAG_TIMECODE | \
+				 V4L2_BUF_FLAG_KEYFRAME | \
+				 V4L2_BUF_FLAG_PFRAME | \
+				 V4L2_BUF_FLAG_BFRAME | \
+				 V4L2_BUF_FLAG_TSTAMP_SRC_MASK)
+
+/*
+ * What a CAPTURE buffer copies from the OUTPUT buffer whose timestamp the
+ * device gives it (v4l2_m2m_buf_copy_metadata() does the same for a 1:1
+ * mem2mem driver).
+ */
+struct virtio_video_dec_meta {
+	u64 timestamp;
+	u32 flags;
+	struct v4l2_timecode timecode;
+};
 
 /* Decoder states (dev-decoder.rst), kept in ctx->state. */
 enum virtio_video_dec_state {
@@ -104,6 +121,10 @@ struct virtio_video_dec_queue {
  *	ignored
  * @dpc_last: the empty buffer the device returned before a parameter
  *	change, held until the change says whether it ends a sequence
+ * @stream_opened: @stream is open on the device (from the first buffer
+ *	allocation on; under @lock)
+ * @meta: flags and timecodes of recent OUTPUT buffers, by timestamp
+ * @meta_next: the slot of @meta the next OUTPUT buffer takes
  * @resume_work: resumes decoding after a parameter change the CAPTURE
  *	buffers already fit (takes @lock; cancelled at release)
  * @visible: the visible rectangle (COMPOSE)
@@ -128,6 +149,9 @@ struct virtio_video_dec_ctx {
 	bool releasing;
 	struct virtio_video_buf *dpc_last;
 	struct work_struct resume_work;
+	bool stream_opened;
+	struct virtio_video_dec_meta meta[DEC_META_SLOTS];
+	unsigned int meta_next;
 	struct v4l2_rect visible;
 	u32 min_buffers;
 	u32 colorspace;
@@ -609,6 +633,14 @@ static int dec_send_buf(struct virtio_video_dec_ctx *ctx,
 
 	spin_lock_irq(&ctx->slock);
 	buf->cmd = cmd;
+	if (coded) {
+		struct virtio_video_dec_meta *m = &ctx->meta[ctx->meta_next];
+
+		m->timestamp = vb->timestamp;
+		m->flags = buf->m2m.vb.flags & DEC_META_FLAGS;
+		m->timecode = buf->m2m.vb.timecode;
+		ctx->meta_next = (ctx->meta_next + 1) % DEC_META_SLOTS;
+	}
 	spin_unlock_irq(&ctx->slock);
 	ret = virtio_video_cmd_send(cmd);
 	if (ret) {
@@ -736,6 +768,34 @@ static int dec_check_frame(struct virtio_video_dec_ctx *ctx,
 	return 0;
 }
 
+/*
+ * Give a frame the flags and timecode of the OUTPUT buffer it came from;
+ * the device's frame type when that one is forgotten.  ctx->slock held.
+ */
+static void dec_copy_meta(struct virtio_video_dec_ctx *ctx,
+			  struct vb2_v4l2_buffer *vbuf, u64 timestamp,
+			  u32 dev_flags)
+{
+	unsigned int i;
+
+	vbuf->flags &= ~DEC_META_FLAGS;
+	for (i = 0; i < DEC_META_SLOTS; i++) {
+		const struct virtio_video_dec_meta *m = &ctx->meta[i];
+
+		if (m->timestamp == timestamp) {
+			vbuf->flags |= m->flags;
+			vbuf->timecode = m->timecode;
+			return;
+		}
+	}
+	if (dev_flags & VIRTIO_VIDEO_QUEUE_FLAG_KEY_FRAME)
+		vbuf->flags |= V4L2_BUF_FLAG_KEYFRAME;
+	if (dev_flags & VIRTIO_VIDEO_QUEUE_FLAG_P_FRAME)
+		vbuf->flags |= V4L2_BUF_FLAG_PFRAME;
+	if (dev_flags & VIRTIO_VIDEO_QUEUE_FLAG_B_FRAME)
+		vbuf->flags |= V4L2_BUF_FLAG_BFRAME;
+}
+
 /* A RESOURCE_QUEUE answer (event work, or a failure path). */
 static void dec_buf_done(struct virtio_video_cmd *cmd)
 {
@@ -753,6 +813,7 @@ static void dec_buf_done(struct virtio_video_cmd *cmd)
 	if (is_output(vb->type)) {
 		if (cmd->result)
 			state = VB2_BUF_STATE_ERROR;
+		vbuf->sequence = ctx->out.sequence++;
 		vb2_buffer_done(vb, state);
 		goto out;
 	}
@@ -785,12 +846,7 @@ static void dec_buf_done(struct virtio_video_cmd *cmd)
 			vbuf->flags |= V4L2_BUF_FLAG_LAST;
 			bytesused = 0;
 		}
-		if (flags & VIRTIO_VIDEO_QUEUE_FLAG_KEY_FRAME)
-			vbuf->flags |= V4L2_BUF_FLAG_KEYFRAME;
-		if (flags & VIRTIO_VIDEO_QUEUE_FLAG_P_FRAME)
-			vbuf->flags |= V4L2_BUF_FLAG_PFRAME;
-		if (flags & VIRTIO_VIDEO_QUEUE_FLAG_B_FRAME)
-			vbuf->flags |= V4L2_BUF_FLAG_BFRAME;
+		dec_copy_meta(ctx, vbuf, le64_to_cpu(cmd->rq.timestamp), flags);
 	}
 	vb->timestamp = le64_to_cpu(cmd->rq.timestamp);
 	vbuf->sequence = ctx->cap.sequence++;
@@ -926,7 +982,7 @@ static void dec_dpc(struct virtio_video_dec_ctx *ctx,
 		ctx->state = DEC_CAPTURE_SETUP;
 	if (!changed || (fits && ctx->state == DEC_CAPTURE_SETUP &&
 			 !ctx->unblocked_once))
-		queue_work(system_wq, &ctx->resume_work);
+		queue_work(system_highpri_wq, &ctx->resume_work);
 	return;
 bad:
 	dec_fatal(ctx);
@@ -995,6 +1051,20 @@ static int dec_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
 				     &ctx->vv->caps.raw[dq->set].num_resources;
 	unsigned int have = virtio_video_num_buffers(q);
 	unsigned int max = min_t(u32, res->max, VIRTIO_VIDEO_MAX_BUFFERS);
+	int ret;
+
+	/*
+	 * The stream opens on the device with the first buffers: a file
+	 * handle that never streams takes none of the device's max_streams.
+	 */
+	if (!ctx->stream_opened) {
+		ret = virtio_video_stream_open(ctx->vv, &ctx->stream,
+					       VIRTIO_VIDEO_STREAM_TYPE_DECODER,
+					       &dec_stream_ops);
+		if (ret)
+			return ret;
+		ctx->stream_opened = true;
+	}
 
 	if (*nplanes) {
 		if (*nplanes != 1 || sizes[0] < size)
@@ -1651,22 +1721,15 @@ static int dec_open(struct file *file)
 	ret = dec_init_ctrls(ctx);
 	if (ret)
 		goto err_fh;
-	ret = virtio_video_stream_open(vv, &ctx->stream,
-				       VIRTIO_VIDEO_STREAM_TYPE_DECODER,
-				       &dec_stream_ops);
-	if (ret)
-		goto err_ctrls;
 	ctx->fh.m2m_ctx = v4l2_m2m_ctx_init(vv->dec_m2m, ctx, dec_queue_init);
 	if (IS_ERR(ctx->fh.m2m_ctx)) {
 		ret = PTR_ERR(ctx->fh.m2m_ctx);
-		goto err_stream;
+		goto err_ctrls;
 	}
 	ctx->fh.m2m_ctx->q_lock = &ctx->lock;
 	virtio_video_fh_add(&ctx->fh, file);
 	return 0;
 
-err_stream:
-	virtio_video_stream_close(&ctx->stream);
 err_ctrls:
 	v4l2_ctrl_handler_free(&ctx->hdl);
 err_fh:
@@ -1687,7 +1750,8 @@ static int dec_release(struct file *file)
 	mutex_lock(&ctx->lock);
 	v4l2_m2m_ctx_release(ctx->fh.m2m_ctx);
 	mutex_unlock(&ctx->lock);
-	virtio_video_stream_close(&ctx->stream);
+	if (ctx->stream_opened)
+		virtio_video_stream_close(&ctx->stream);
 	virtio_video_fh_del(&ctx->fh, file);
 	v4l2_fh_exit(&ctx->fh);
 	v4l2_ctrl_handler_free(&ctx->hdl);
@@ -1696,11 +1760,30 @@ static int dec_release(struct file *file)
 	return 0;
 }
 
+/*
+ * v4l2_m2m_fop_poll() reports an error when no OUTPUT buffer is queued
+ * while CAPTURE does not stream yet: the normal state of a decoder that
+ * waits for its first source change once the device has consumed the
+ * input.  GStreamer gives up on that error; only a real one is passed on.
+ */
+static __poll_t dec_poll(struct file *file, poll_table *wait)
+{
+	struct virtio_video_dec_ctx *ctx = file_to_ctx(file);
+	struct vb2_queue *out_q = dec_vq(ctx, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE);
+	struct vb2_queue *cap_q = dec_vq(ctx, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
+	__poll_t res = v4l2_m2m_fop_poll(file, wait);
+
+	if (!vb2_is_streaming(cap_q) && vb2_is_streaming(out_q) &&
+	    !out_q->error && !cap_q->error)
+		res &= ~EPOLLERR;
+	return res;
+}
+
 static const struct v4l2_file_operations dec_fops = {
 	.owner = THIS_MODULE,
 	.open = dec_open,
 	.release = dec_release,
-	.poll = v4l2_m2m_fop_poll,
+	.poll = dec_poll,
 	.unlocked_ioctl = video_ioctl2,
 	.mmap = v4l2_m2m_fop_mmap,
 };
