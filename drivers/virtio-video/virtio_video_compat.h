@@ -111,6 +111,16 @@ static inline void virtio_video_set_max_buffers(struct vb2_queue *q,
 	.vidioc_remove_bufs = v4l2_m2m_ioctl_remove_bufs,
 #endif
 
+/*
+ * Not a kernel version: a test rig whose VMM cannot present device ID 50
+ * (QEMU 11.1) builds the driver to match a second ID as well.
+ */
+#ifdef VIRTIO_VIDEO_RIG_ID
+#define VIRTIO_VIDEO_RIG_ID_ENTRY	{ VIRTIO_VIDEO_RIG_ID, VIRTIO_DEV_ANY_ID },
+#else
+#define VIRTIO_VIDEO_RIG_ID_ENTRY
+#endif
+
 /* 7.0 added typed allocation helpers; the driver passes its GFP flags. */
 #ifndef kzalloc_obj
 #define kzalloc_obj(obj, gfp)	kzalloc(sizeof(obj), gfp)

@@ -171,6 +171,7 @@ static const unsigned int virtio_video_features[] = {
 
 static const struct virtio_device_id virtio_video_id_table[] = {
 	{ VIRTIO_ID_VIDEO, VIRTIO_DEV_ANY_ID },
+	VIRTIO_VIDEO_RIG_ID_ENTRY
 	{ 0 },
 };
 MODULE_DEVICE_TABLE(virtio, virtio_video_id_table);
