@@ -59,10 +59,14 @@ static inline int virtio_video_compat_find_vqs(struct virtio_device *vdev,
 	virtio_video_compat_find_vqs(vdev, nvqs, vqs, info, desc)
 #endif
 
-/* 6.18 gave v4l2_fh_add() and v4l2_fh_del() the file. */
+/*
+ * 6.18 gave v4l2_fh_add() and v4l2_fh_del() the file, and v4l2_fh_add()
+ * sets file->private_data, which drivers did themselves before.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
 static inline void virtio_video_fh_add(struct v4l2_fh *fh, struct file *file)
 {
+	file->private_data = fh;
 	v4l2_fh_add(fh);
 }
 
