@@ -337,8 +337,9 @@ static int run(struct vm_model *m, int ep, int sfd, int tfd)
 				if (vm_dev_poll(m->devs[tok]) < 0)
 					return -1;
 			} else if (tok >= TOK_WAKE && tok < TOK_WAKE + m->ndev) {
-				if (read(vm_dev_wake_fd(m->devs[tok - TOK_WAKE]), &v, sizeof(v)) < 0 &&
-				    errno != EAGAIN)
+				int wfd = vm_dev_wake_fd(m->devs[tok - TOK_WAKE]);
+
+				if (read(wfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 					fprintf(stderr, VM_NAME ": eventfd: %s\n", strerror(errno));
 			} else if (tok == TOK_SIGNAL) {
 				struct signalfd_siginfo si;

@@ -214,7 +214,8 @@ static int make_clip(const char *dir)
 
 		if (line[0] == '#' || !c || nffmpeg == ARRAY_SIZE(ffmpeg_md5))
 			continue;
-		sscanf(c + 1, " %32s", ffmpeg_md5[nffmpeg++]);
+		if (sscanf(c + 1, " %32s", ffmpeg_md5[nffmpeg]) == 1)
+			nffmpeg++;
 	}
 	return pclose(fp) ? -1 : 0;
 }
@@ -1046,7 +1047,10 @@ static int setup(void **state)
 	snprintf(f->sock, sizeof(f->sock), "%s/video.sock", f->dir);
 	snprintf(f->err, sizeof(f->err), "%s/model.err", f->dir);
 	f->sock_fd = -1;
-	f->q[0].kick = f->q[0].call = f->q[1].kick = f->q[1].call = -1;
+	for (unsigned int qi = 0; qi < 2; qi++) {
+		f->q[qi].kick = -1;
+		f->q[qi].call = -1;
+	}
 	f->mem_fd = memfd_create("video-guest", MFD_CLOEXEC);
 	if (f->mem_fd < 0 || ftruncate(f->mem_fd, MEM_SIZE) < 0)
 		return -1;
@@ -1184,7 +1188,8 @@ static void test_caps_and_config(void **state)
 				if (sub.type != VIRTIO_VIDEO_TLV_RAW_FORMAT)
 					continue;
 				assert_int_equal(sub.len, 60);
-				assert_int_equal(rd32(sub.val), VIRTIO_VIDEO_PLANES_LAYOUT_SINGLE_BUFFER);
+				assert_int_equal(rd32(sub.val),
+						 VIRTIO_VIDEO_PLANES_LAYOUT_SINGLE_BUFFER);
 				assert_int_equal(rd32(sub.val + 4), NV12);
 				assert_int_equal(rd64(sub.val + 8), 0);
 				assert_int_equal(rd32(sub.val + 16), 16);
@@ -1413,66 +1418,66 @@ static void test_bad_driver(void **state)
 
 	bring_up(f, ~0ull);
 	open_stream(f, 0);
-#define BAD(type, sid, qt, len) do {					\
+#define BAD(type, sid, qt) do {					\
 		memset(b, 0, sizeof(b));				\
 		put_hdr(b, type, sid, qt, 0x5000 + n++);		\
 	} while (0)
 	/* stream id out of range, on an OPEN */
-	BAD(VIRTIO_VIDEO_CMD_STREAM_OPEN, 4, 0, 20);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_OPEN, 4, 0);
 	expect_error(f, b, 20);
-	BAD(VIRTIO_VIDEO_CMD_STREAM_CLOSE, 0xffffffff, 0, 16);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_CLOSE, 0xffffffff, 0);
 	expect_error(f, b, 16);
 	/* unknown command */
-	BAD(0x2ff, 0, 0, 16);
+	BAD(0x2ff, 0, 0);
 	expect_error(f, b, 16);
-	BAD(0x101, 0, 0, 16);
+	BAD(0x101, 0, 0);
 	expect_error(f, b, 16);
 	/* wrong queue types */
-	BAD(VIRTIO_VIDEO_CMD_STREAM_UNBLOCK, 0, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, 16);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_UNBLOCK, 0, VIRTIO_VIDEO_QUEUE_TYPE_INPUT);
 	expect_error(f, b, 16);
-	BAD(VIRTIO_VIDEO_CMD_STREAM_DRAIN, 0, VIRTIO_VIDEO_QUEUE_TYPE_MAIN, 16);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_DRAIN, 0, VIRTIO_VIDEO_QUEUE_TYPE_MAIN);
 	expect_error(f, b, 16);
-	BAD(VIRTIO_VIDEO_CMD_STREAM_RESOURCE_QUEUE, 0, VIRTIO_VIDEO_QUEUE_TYPE_MAIN, 96);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_RESOURCE_QUEUE, 0, VIRTIO_VIDEO_QUEUE_TYPE_MAIN);
 	expect_error(f, b, 96);
-	BAD(VIRTIO_VIDEO_CMD_STREAM_CLOSE, 0, 7, 16);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_CLOSE, 0, 7);
 	expect_error(f, b, 16);
 	/* wrong sizes */
-	BAD(VIRTIO_VIDEO_CMD_STREAM_RESOURCE_QUEUE, 0, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, 95);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_RESOURCE_QUEUE, 0, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT);
 	expect_error(f, b, 95);
-	BAD(VIRTIO_VIDEO_CMD_STREAM_CLOSE, 0, 0, 20);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_CLOSE, 0, 0);
 	expect_error(f, b, 20);
-	BAD(VIRTIO_VIDEO_CMD_STREAM_OPEN, 1, 0, 16);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_OPEN, 1, 0);
 	expect_error(f, b, 16);
 	/* too short for a header: an ERROR event anyway */
-	BAD(VIRTIO_VIDEO_CMD_STREAM_CLOSE, 0, 0, 8);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_CLOSE, 0, 0);
 	cmd_raw(f, b, 8);
 	assert_true(ev_find(f, 0, 2000, &e));
 	assert_int_equal(ev_flags(&e), VIRTIO_VIDEO_EVENT_FLAG_ERROR);
 	/* stream not open / already open / encoder */
-	BAD(VIRTIO_VIDEO_CMD_STREAM_RESOURCE_QUEUE, 2, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, 96);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_RESOURCE_QUEUE, 2, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT);
 	expect_error(f, b, 96);
-	BAD(VIRTIO_VIDEO_CMD_STREAM_OPEN, 0, 0, 20);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_OPEN, 0, 0);
 	expect_error(f, b, 20);
-	BAD(VIRTIO_VIDEO_CMD_STREAM_OPEN, 1, 0, 20);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_OPEN, 1, 0);
 	wr32(b + 16, VIRTIO_VIDEO_STREAM_TYPE_ENCODER);
 	expect_error(f, b, 20);
 	/* resource not attached, UNBLOCK while not blocked */
-	BAD(VIRTIO_VIDEO_CMD_STREAM_RESOURCE_QUEUE, 0, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, 96);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_RESOURCE_QUEUE, 0, VIRTIO_VIDEO_QUEUE_TYPE_INPUT);
 	expect_error(f, b, 96);
-	BAD(VIRTIO_VIDEO_CMD_STREAM_UNBLOCK, 0, 0, 16);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_UNBLOCK, 0, 0);
 	expect_error(f, b, 16);
 	/* bad parameters: GET_PARAMS of no set, SET_PARAMS unaligned page */
-	BAD(VIRTIO_VIDEO_CMD_STREAM_GET_PARAMS, 0, 0, 24);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_GET_PARAMS, 0, 0);
 	wr32(b + 16, VIRTIO_VIDEO_TLV_LINK);
 	expect_error(f, b, 24);
-	BAD(VIRTIO_VIDEO_CMD_STREAM_QUEUE_RESET, 0, 0, 20);
+	BAD(VIRTIO_VIDEO_CMD_STREAM_QUEUE_RESET, 0, 0);
 	wr32(b + 16, VIRTIO_VIDEO_QUEUE_TYPE_MAIN);
 	expect_error(f, b, 20);
 	{
 		struct vm_tlvw w;
 		size_t set;
 
-		BAD(VIRTIO_VIDEO_CMD_STREAM_SET_PARAMS, 0, 0, 0);
+		BAD(VIRTIO_VIDEO_CMD_STREAM_SET_PARAMS, 0, 0);
 		vm_tlvw_init(&w, b + 16, sizeof(b) - 16);
 		set = vm_tlv_open(&w, VIRTIO_VIDEO_TLV_CODED_SET);
 		put32(&w, VIRTIO_VIDEO_TLV_CODED_RESOURCES, 1);
@@ -1480,7 +1485,7 @@ static void test_bad_driver(void **state)
 		vm_tlv_close(&w, set);
 		expect_error(f, b, 16 + w.len);
 		/* backing outside guest memory */
-		BAD(VIRTIO_VIDEO_CMD_STREAM_SET_PARAMS, 0, 0, 0);
+		BAD(VIRTIO_VIDEO_CMD_STREAM_SET_PARAMS, 0, 0);
 		vm_tlvw_init(&w, b + 16, sizeof(b) - 16);
 		set = vm_tlv_open(&w, VIRTIO_VIDEO_TLV_CODED_SET);
 		put32(&w, VIRTIO_VIDEO_TLV_CODED_RESOURCES, 1);
@@ -1488,7 +1493,7 @@ static void test_bad_driver(void **state)
 		vm_tlv_close(&w, set);
 		expect_error(f, b, 16 + w.len);
 		/* a coded format not offered */
-		BAD(VIRTIO_VIDEO_CMD_STREAM_SET_PARAMS, 0, 0, 0);
+		BAD(VIRTIO_VIDEO_CMD_STREAM_SET_PARAMS, 0, 0);
 		vm_tlvw_init(&w, b + 16, sizeof(b) - 16);
 		set = vm_tlv_open(&w, VIRTIO_VIDEO_TLV_CODED_SET);
 		put32(&w, VIRTIO_VIDEO_TLV_CODED_FORMAT, VIRTIO_VIDEO_CODED_FORMAT_MPEG2);
@@ -1516,7 +1521,8 @@ static void test_bad_driver(void **state)
 		p = vm_tlv_put(&w, VIRTIO_VIDEO_TLV_RAW_FORMAT, sizeof(rf));
 		memcpy(p, &rf, sizeof(rf));
 		vm_tlv_close(&w, set);
-		assert_int_equal(call(f, VIRTIO_VIDEO_CMD_STREAM_SET_PARAMS, 0, 0, b, w.len, &e), 0);
+		assert_int_equal(call(f, VIRTIO_VIDEO_CMD_STREAM_SET_PARAMS, 0, 0,
+				      b, w.len, &e), 0);
 		params_parse(&e, &v);
 		assert_int_equal(v.fourcc, NV12);
 		assert_int_equal(v.width, 640);
@@ -1690,7 +1696,7 @@ static void test_caps_faults(void **state)
 
 	(void)f;
 	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
-		const char *args[] = { "--caps-fault", kinds[k], NULL };
+		const char * const args[] = { "--caps-fault", kinds[k], NULL };
 		void *st = (void *)args;
 		uint8_t caps[0xc00];
 		const uint8_t *p;

@@ -46,7 +46,7 @@ static const struct {
 	{ "vp9", VIRTIO_VIDEO_CODED_FORMAT_VP9, AV_CODEC_ID_VP9 },
 };
 
-#define NCODECS	(sizeof(codecs) / sizeof(codecs[0]))
+#define NCODECS	ARRAY_SIZE(codecs)
 
 const char *vd_codec_name(uint32_t format)
 {

@@ -204,7 +204,7 @@ enum vm_caps_fault vm_caps_fault_parse(const char *name)
 	};
 	unsigned int i;
 
-	for (i = 1; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 1; i < ARRAY_SIZE(names); i++)
 		if (!strcmp(name, names[i]))
 			return i;
 	return VM_CAPS_OK;
@@ -1224,7 +1224,11 @@ static void stream_defaults(struct vm_stream *s)
 	s->unblocked_once = false;
 	s->dpc_sent = false;
 	s->tail_known = false;
-	s->frames = s->decoded = s->errors = s->events = s->canceled = 0;
+	s->frames = 0;
+	s->decoded = 0;
+	s->errors = 0;
+	s->events = 0;
+	s->canceled = 0;
 }
 
 static int stream_open(struct vm_stream *s)
@@ -1614,11 +1618,15 @@ static const struct vhu_dev_ops vm_ops = {
 	.stopped = vm_stopped,
 };
 
+#define VM_CODED_SET(f) \
+	{ VIRTIO_VIDEO_CODED_FORMAT_##f, 1, VM_MAX_RESOURCES, \
+	  VM_CODED_MIN_SIZE, VM_CODED_MAX_SIZE }
+
 static const struct vm_coded_desc coded_sets[] = {
-	{ VIRTIO_VIDEO_CODED_FORMAT_H264, 1, VM_MAX_RESOURCES, VM_CODED_MIN_SIZE, VM_CODED_MAX_SIZE },
-	{ VIRTIO_VIDEO_CODED_FORMAT_HEVC, 1, VM_MAX_RESOURCES, VM_CODED_MIN_SIZE, VM_CODED_MAX_SIZE },
-	{ VIRTIO_VIDEO_CODED_FORMAT_VP8, 1, VM_MAX_RESOURCES, VM_CODED_MIN_SIZE, VM_CODED_MAX_SIZE },
-	{ VIRTIO_VIDEO_CODED_FORMAT_VP9, 1, VM_MAX_RESOURCES, VM_CODED_MIN_SIZE, VM_CODED_MAX_SIZE },
+	VM_CODED_SET(H264),
+	VM_CODED_SET(HEVC),
+	VM_CODED_SET(VP8),
+	VM_CODED_SET(VP9),
 };
 
 static const struct vm_raw_desc raw_sets[] = {
@@ -1758,7 +1766,9 @@ size_t vm_dev_stats(struct vm_dev *d, char *buf, size_t size)
 	for (i = 0; i < d->o.max_streams; i++)
 		open += d->streams[i].open;
 	n = snprintf(buf, size,
-		     "events=%lu errors=%lu frames=%lu decoded=%lu canceled=%lu commands=%lu faults=%lu resets=%lu events_waiting=%u streams_open=%u features=0x%" PRIx64,
+		     "events=%lu errors=%lu frames=%lu decoded=%lu canceled=%lu "
+		     "commands=%lu faults=%lu resets=%lu events_waiting=%u "
+		     "streams_open=%u features=0x%" PRIx64,
 		     d->st_events, d->st_errors, d->st_frames, d->st_decoded, d->st_canceled,
 		     d->st_commands, d->st_faults, d->st_resets, d->ev_cnt, open,
 		     d->vdev.features & 0x3f);

@@ -21,6 +21,10 @@
 #include "vhu.h"
 #include "video-proto.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define VM_NAME			"va-video-model"
 #define VM_NUM_QUEUES		2
 #define VM_MAX_STREAMS_LIMIT	64
