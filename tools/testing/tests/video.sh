@@ -8,7 +8,7 @@ VIDEO_TESTS="probe compliance compliance_stream ffmpeg:small ffmpeg:odd
 	ffmpeg:hevc ffmpeg:vp8 ffmpeg:vp9 gst:small gst:odd streams:small"
 # virtio-mmio and the debug kernel (slow under TCG) run a subset.
 VIDEO_MMIO_TESTS="probe compliance ffmpeg:small gst:odd"
-VIDEO_DEBUG_TESTS="probe ffmpeg:small gst:small"
+VIDEO_DEBUG_TESTS="probe ffmpeg:small"
 
 # Only lanes whose kernel has what the driver needs build it.
 suite_video_applies() {
