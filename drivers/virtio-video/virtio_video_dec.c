@@ -1134,9 +1134,13 @@ static void dec_buf_queue(struct vb2_buffer *vb)
 	dec_flush(ctx, dq);
 }
 
-/* Give back every buffer of a queue the device no longer has. */
+/*
+ * Give back every buffer of a queue the device no longer has, in @state:
+ * ERROR, or QUEUED when start_streaming fails (vb2 takes them back as
+ * they were queued).
+ */
 static void dec_return_all(struct virtio_video_dec_ctx *ctx,
-			   struct vb2_queue *q)
+			   struct vb2_queue *q, enum vb2_buffer_state state)
 {
 	struct virtio_video_dec_queue *dq = dec_queue(ctx, q->type);
 	struct virtio_video_buf *buf, *tmp;
@@ -1153,7 +1157,7 @@ static void dec_return_all(struct virtio_video_dec_ctx *ctx,
 	spin_unlock_irq(&ctx->slock);
 	list_for_each_entry_safe(buf, tmp, &list, list) {
 		list_del_init(&buf->list);
-		vb2_buffer_done(&buf->m2m.vb.vb2_buf, VB2_BUF_STATE_ERROR);
+		vb2_buffer_done(&buf->m2m.vb.vb2_buf, state);
 	}
 
 	/* Buffers the device did not give back after the reset. */
@@ -1173,7 +1177,7 @@ static void dec_return_all(struct virtio_video_dec_ctx *ctx,
 			spin_lock_irq(&ctx->slock);
 			buf->cmd = NULL;
 			spin_unlock_irq(&ctx->slock);
-			vb2_buffer_done(vb, VB2_BUF_STATE_ERROR);
+			vb2_buffer_done(vb, state);
 		}
 	}
 }
@@ -1244,7 +1248,7 @@ err_live:
 	dq->live = false;
 	spin_unlock_irq(&ctx->slock);
 err:
-	dec_return_all(ctx, q);
+	dec_return_all(ctx, q, VB2_BUF_STATE_QUEUED);
 	return ret;
 }
 
@@ -1269,7 +1273,7 @@ static void dec_stop_streaming(struct vb2_queue *q)
 					    "stream %u: queue reset failed: %d\n",
 					    ctx->stream.id, ret);
 	}
-	dec_return_all(ctx, q);
+	dec_return_all(ctx, q, VB2_BUF_STATE_ERROR);
 	if (is_output(q->type)) {
 		spin_lock_irq(&ctx->slock);
 		if (ctx->state == DEC_DRAINING || ctx->state == DEC_STOPPED)
