@@ -406,19 +406,37 @@ static int dec_plane_entries(struct virtio_video *vv, struct vb2_buffer *vb,
 	return n ? n : -EINVAL;
 }
 
-/* Send a parameter command and wait; *flags gets the answer's flags. */
+/*
+ * Send a parameter command of a coded or raw container and wait; the
+ * answer must be a well-formed container of the same kind.
+ */
 static int dec_params_send(struct virtio_video_dec_ctx *ctx,
 			   struct virtio_video_cmd *cmd, size_t len,
-			   u32 *flags)
+			   bool coded)
 {
+	struct virtio_video_parse_error err;
+	union {
+		struct virtio_video_coded_params c;
+		struct virtio_video_raw_params r;
+	} p;
 	int ret;
 
 	cmd->req_len = sizeof(struct virtio_video_stream_cmd_header) + len;
 	ret = virtio_video_cmd_send(cmd);
 	if (!ret)
 		ret = virtio_video_cmd_wait(cmd);
-	if (flags)
-		*flags = cmd->ev_flags;
+	if (ret)
+		return ret;
+	if (coded)
+		ret = virtio_video_coded_params_parse(&p.c, cmd->resp,
+						      cmd->resp_len, &err);
+	else
+		ret = virtio_video_raw_params_parse(&p.r, cmd->resp,
+						    cmd->resp_len, &err);
+	if (ret)
+		dev_err_ratelimited(&ctx->vv->vdev->dev,
+				    "stream %u: bad parameters answer: %s at byte %zu\n",
+				    ctx->stream.id, err.what, err.offset);
 	return ret;
 }
 
@@ -462,7 +480,7 @@ static int dec_attach_one(struct virtio_video_dec_ctx *ctx,
 	if (ret < 0)
 		goto out;
 	virtio_video_tlv_close(&w, set);
-	ret = dec_params_send(ctx, cmd, w.len, NULL);
+	ret = dec_params_send(ctx, cmd, w.len, coded);
 	if (!ret)
 		to_vbuf(vb)->attached = first;
 out:
@@ -569,7 +587,7 @@ static int dec_attach(struct virtio_video_dec_ctx *ctx, struct vb2_queue *q)
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = dec_params_send(ctx, cmd, w.len, NULL);
+	ret = dec_params_send(ctx, cmd, w.len, coded);
 	if (ret) {
 		dev_err_ratelimited(&ctx->vv->vdev->dev,
 				    "stream %u: the device refused %u %s resources: %d\n",
