@@ -85,7 +85,7 @@ struct virtio_video_buf {
  *	device
  * @buf_size: the smallest buffer's size
  * @live: resources attached, buffers may go to the device
- * @num_attached: resources the device has for this queue
+ * @num_attached: resource slots declared to the device (dec_slots())
  * @pending: buffers queued by the client, not yet given to the device
  * @sequence: next sequence number
  */
@@ -197,6 +197,13 @@ dec_queue(struct virtio_video_dec_ctx *ctx, u32 type)
 static struct vb2_queue *dec_vq(struct virtio_video_dec_ctx *ctx, u32 type)
 {
 	return v4l2_m2m_get_vq(ctx->fh.m2m_ctx, type);
+}
+
+/* CAPTURE buffers the client has allocated. */
+static unsigned int dec_cap_buffers(struct virtio_video_dec_ctx *ctx)
+{
+	return virtio_video_num_buffers(dec_vq(ctx,
+					       V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE));
 }
 
 /* ---- formats ---- */
@@ -531,15 +538,30 @@ static int dec_check_raw_answer(struct virtio_video_dec_ctx *ctx,
 	return 0;
 }
 
+/* The resource slots a queue declares: as many as V4L2 may ever have. */
+static unsigned int dec_slots(struct virtio_video_dec_ctx *ctx, bool coded)
+{
+	struct virtio_video_dec_queue *dq = coded ? &ctx->out : &ctx->cap;
+	const struct virtio_video_span *res =
+		coded ? &ctx->vv->caps.coded[dq->set].num_resources :
+			&ctx->vv->caps.raw[dq->set].num_resources;
+
+	return min_t(u32, res->max, VIRTIO_VIDEO_MAX_BUFFERS);
+}
+
 /*
  * Tell the device how many resources a queue has (and, for CAPTURE, the
  * frame layout), then attach the memory of every buffer that has some.
+ * The count is the most buffers the queue can have, not the buffers it
+ * has: clients add buffers while streaming (VIDIOC_CREATE_BUFS;
+ * GStreamer does when it runs short), and those are attached when they
+ * are first queued (dec_buf_prepare).
  */
 static int dec_attach(struct virtio_video_dec_ctx *ctx, struct vb2_queue *q)
 {
 	bool coded = is_output(q->type);
 	struct virtio_video_dec_queue *dq = dec_queue(ctx, q->type);
-	unsigned int i, n = virtio_video_num_buffers(q);
+	unsigned int i, n = dec_slots(ctx, coded);
 	struct virtio_video_raw_format *rf;
 	struct virtio_video_tlv_writer w;
 	struct virtio_video_cmd *cmd;
@@ -977,7 +999,7 @@ static void dec_dpc(struct virtio_video_dec_ctx *ctx,
 	 */
 	fits = ctx->cap.live &&
 	       ctx->cap.layout.sizeimage <= ctx->cap.buf_size &&
-	       ctx->min_buffers <= ctx->cap.num_attached;
+	       ctx->min_buffers <= dec_cap_buffers(ctx);
 	changed = ctx->cap.fourcc != old.fourcc ||
 		  ctx->cap.width != old.width ||
 		  ctx->cap.height != old.height ||
@@ -1038,7 +1060,7 @@ static void dec_resume_work(struct work_struct *work)
 	spin_lock_irq(&ctx->slock);
 	go = ctx->state == DEC_CAPTURE_SETUP && ctx->cap.live &&
 	     ctx->cap.layout.sizeimage <= ctx->cap.buf_size &&
-	     ctx->min_buffers <= ctx->cap.num_attached;
+	     ctx->min_buffers <= dec_cap_buffers(ctx);
 	spin_unlock_irq(&ctx->slock);
 	if (go && (!ctx->blocked || !dec_unblock(ctx))) {
 		spin_lock_irq(&ctx->slock);
