@@ -1007,8 +1007,13 @@ static void dec_dpc(struct virtio_video_dec_ctx *ctx,
 		  !fits;
 	if (ctx->state == DEC_INIT || changed)
 		v4l2_event_queue_fh(&ctx->fh, &virtio_video_src_change_event);
-	if (changed && ctx->unblocked_once && ctx->state == DEC_RUNNING) {
-		/* The end of a sequence: LAST, then -EPIPE. */
+	/*
+	 * The end of a sequence: LAST, then -EPIPE; also in a drain, which
+	 * goes on once the client has set CAPTURE up again, and ends with
+	 * its own LAST.
+	 */
+	if (changed && ctx->unblocked_once &&
+	    (ctx->state == DEC_RUNNING || ctx->state == DEC_DRAINING)) {
 		if (ctx->dpc_last)
 			dec_return_last(ctx->dpc_last);
 		else
@@ -1149,6 +1154,14 @@ static int dec_buf_prepare(struct vb2_buffer *vb)
 	dma_addr_t first = 0;
 	int ret;
 
+	/*
+	 * While a resolution change waits for the client (the device is
+	 * blocked), buffers of the old size may still come back (GStreamer
+	 * queues what it dequeued before it streams CAPTURE off); they go
+	 * back at STREAMOFF unused.
+	 */
+	if (!is_output(vb->type) && READ_ONCE(ctx->blocked))
+		size = min_t(unsigned long, size, dq->buf_size);
 	if (vb2_plane_size(vb, 0) < size)
 		return -EINVAL;
 	if (!is_output(vb->type))
