@@ -68,6 +68,7 @@ struct virtio_video_stream;
  * @streams_lock: protects @streams
  * @streams: the open streams, by id (max_streams entries)
  * @stream_ids: allocates stream ids
+ * @reclaims: stream ids waiting for the device to close them
  * @max_streams: from the config
  * @caps: the device's capabilities, read-only after probe
  * @last_buffer: VIRTIO_VIDEO_F_V4L2_COMPATIBLE_LAST_BUFFER was negotiated
@@ -97,6 +98,7 @@ struct virtio_video {
 	spinlock_t streams_lock;	/* protects streams */
 	struct virtio_video_stream **streams;
 	struct ida stream_ids;
+	atomic_t reclaims;
 	u32 max_streams;
 
 	struct virtio_video_caps caps;
@@ -189,6 +191,7 @@ int virtio_video_vq_init(struct virtio_video *vv);
 void virtio_video_vq_start(struct virtio_video *vv);
 void virtio_video_vq_stop(struct virtio_video *vv);
 void virtio_video_vq_free(struct virtio_video *vv);
+void virtio_video_reclaim_wait(struct virtio_video *vv);
 int virtio_video_query_caps(struct virtio_video *vv, u32 caps_length);
 
 struct virtio_video_cmd *virtio_video_cmd_new(struct virtio_video *vv,

@@ -137,6 +137,7 @@ static void virtio_video_remove(struct virtio_device *vdev)
 	 */
 	virtio_video_dec_unregister(vv);
 	virtio_video_vq_stop(vv);
+	virtio_video_reclaim_wait(vv);
 	virtio_video_vq_free(vv);
 	vdev->priv = NULL;
 	v4l2_device_disconnect(&vv->v4l2_dev);

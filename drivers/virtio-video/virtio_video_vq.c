@@ -11,9 +11,12 @@
  * device goes away.  Commands are reference counted because commandq
  * gives the request back before the answer arrives.
  */
+#include <linux/atomic.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
+#include <linux/wait_bit.h>
+#include <linux/workqueue.h>
 
 #include "virtio_video.h"
 #include "virtio_video_compat.h"
@@ -613,6 +616,77 @@ out:
 	return ret;
 }
 
+/*
+ * A stream whose OPEN or CLOSE went unanswered (the device did not answer
+ * in time, or the waiting process was killed) may be open on the device:
+ * its id is not handed out again until the device has answered a CLOSE
+ * for it, which a work item sends with nobody waiting.  If that CLOSE
+ * goes unanswered too, the id stays reserved until the device goes.
+ */
+struct virtio_video_reclaim {
+	struct work_struct work;
+	struct virtio_video_stream s;
+};
+
+static void virtio_video_reclaim_work(struct work_struct *work)
+{
+	struct virtio_video_reclaim *r =
+		container_of(work, struct virtio_video_reclaim, work);
+	struct virtio_video *vv = r->s.vv;
+	int ret;
+
+	ret = virtio_video_stream_simple(&r->s, VIRTIO_VIDEO_CMD_STREAM_CLOSE,
+					 VIRTIO_VIDEO_QUEUE_TYPE_MAIN, 0);
+	/* A late answer must not find the command, which refers to r. */
+	flush_work(&vv->event_work);
+	virtio_video_fail_stream_cmds(vv, &r->s, -ECANCELED);
+	if (ret == -ETIMEDOUT)
+		dev_err(&vv->vdev->dev,
+			"stream %u may still be open on the device: its id is not reused\n",
+			r->s.id);
+	else
+		ida_free(&vv->stream_ids, r->s.id);
+	kfree(r);
+	if (atomic_dec_and_test(&vv->reclaims))
+		wake_up_var(&vv->reclaims);
+}
+
+/* Give @id back once the device has closed it; see above. */
+static void virtio_video_reclaim(struct virtio_video *vv, u32 id)
+{
+	struct virtio_video_reclaim *r;
+
+	r = kzalloc_obj(*r, GFP_KERNEL);
+	if (!r) {
+		dev_err(&vv->vdev->dev,
+			"stream %u may still be open on the device: its id is not reused\n",
+			id);
+		return;
+	}
+	INIT_WORK(&r->work, virtio_video_reclaim_work);
+	r->s.vv = vv;
+	r->s.id = id;
+	atomic_inc(&vv->reclaims);
+	queue_work(system_wq, &r->work);
+}
+
+/**
+ * virtio_video_reclaim_wait() - wait until no stream id is being reclaimed
+ * @vv: the device, stopped: the reclaims' commands fail at once
+ *
+ * Context: process.
+ */
+void virtio_video_reclaim_wait(struct virtio_video *vv)
+{
+	wait_var_event(&vv->reclaims, !atomic_read(&vv->reclaims));
+}
+
+/* The command may have reached the device, and its answer is not known. */
+static bool virtio_video_unanswered(int ret)
+{
+	return ret == -ETIMEDOUT || ret == -EINTR;
+}
+
 /**
  * virtio_video_stream_open() - open a stream on the device
  * @vv: the device
@@ -665,6 +739,10 @@ err_table:
 	spin_unlock(&vv->streams_lock);
 	flush_work(&vv->event_work);
 	virtio_video_fail_stream_cmds(vv, s, -ECANCELED);
+	if (virtio_video_unanswered(ret)) {
+		virtio_video_reclaim(vv, id);
+		return ret;
+	}
 err_id:
 	ida_free(&vv->stream_ids, id);
 	return ret;
@@ -682,17 +760,21 @@ err_id:
 void virtio_video_stream_close(struct virtio_video_stream *s)
 {
 	struct virtio_video *vv = s->vv;
+	int ret = 0;
 
 	if (!READ_ONCE(s->dead))
-		virtio_video_stream_simple(s, VIRTIO_VIDEO_CMD_STREAM_CLOSE,
-					   VIRTIO_VIDEO_QUEUE_TYPE_MAIN, 0);
+		ret = virtio_video_stream_simple(s, VIRTIO_VIDEO_CMD_STREAM_CLOSE,
+						 VIRTIO_VIDEO_QUEUE_TYPE_MAIN, 0);
 	spin_lock(&vv->streams_lock);
 	vv->streams[s->id] = NULL;
 	s->dead = true;
 	spin_unlock(&vv->streams_lock);
 	flush_work(&vv->event_work);
 	virtio_video_fail_stream_cmds(vv, s, -ECANCELED);
-	ida_free(&vv->stream_ids, s->id);
+	if (virtio_video_unanswered(ret))
+		virtio_video_reclaim(vv, s->id);
+	else
+		ida_free(&vv->stream_ids, s->id);
 }
 
 /**
