@@ -13,7 +13,8 @@
 #        busoff_auto busoff_manual openclose txsat hostile_rx hostile_tx
 #        hostile_status hostile_txdelay hostile_txhold hostile_flood
 #        hostile_ctrl hostile_vq
-# Environment: VA_CAN_CTL (the model's control directory, seen by can-ctl.sh)
+# Environment: VA_CAN_CTL (the model's control directory, default
+#              /mnt/work/can-ctl)
 #              CAN_TXSAT_SECONDS (default 30), CAN_SEQ_COUNT (frames per
 #              sequence check, default 2000), CAN_CYCLES (open/close cycles,
 #              default 100): the debug lane, slow under TCG, uses less
@@ -33,9 +34,19 @@ SEQ=${CAN_SEQ_COUNT:-2000} CYCLES=${CAN_CYCLES:-100}
 mkdir -p $TMP
 n=0
 
-ctl() { sh "$HERE/can-ctl.sh" -t 30 "$@"; }
-stat() { cat "/sys/class/net/$1/statistics/$2"; }
-xstat() { ethtool -S "$1" | awk -v k="$2:" '$1 == k { print $2 }'; }
+# The helpers below run built-ins where they can: on the debug lane every
+# exec costs about a second.
+. "$HERE/ctl-lib.sh"
+ctl() { va_ctl "${VA_CAN_CTL:-/mnt/work/can-ctl}" 30 "$@"; }
+stat() {
+	read -r v <"/sys/class/net/$1/statistics/$2"
+	echo "$v"
+}
+xstat() {
+	ethtool -S "$1" | while read -r k v; do
+		[ "$k" = "$2:" ] && echo "$v"
+	done
+}
 state() { ip -d link show "$1" | sed -n 's/.*can <[^>]*> state \([A-Z-]*\).*/\1/p; s/.*can state \([A-Z-]*\).*/\1/p' | head -n 1; }
 # Wait up to $3 tenths of a second for interface $1 to reach state $2.
 wait_state() {
@@ -73,7 +84,7 @@ load_driver() {
 	done
 }
 unload_driver() {
-	for i in 0 1 2; do ip link set "can$i" down 2>/dev/null; done
+	printf 'link set can%s down\n' 0 1 2 | ip -force -batch - 2>/dev/null
 	rmmod virtio_can
 }
 
@@ -82,15 +93,19 @@ unload_driver() {
 link_up() { # IFACE fd|classic [WORDS...]
 	dev=$1 mode=$2
 	shift 2
-	ip link set "$dev" down
 	if [ -n "$intree" ] || [ "$dev" = can2 ]; then
-		[ $# = 0 ] || ip link set "$dev" type can "$@" || return 1
+		type=${*:+"link set $dev type can $*"}
 	elif [ "$mode" = fd ]; then
-		ip link set "$dev" type can bitrate 500000 dbitrate 2000000 fd on "$@" || return 1
+		type="link set $dev type can bitrate 500000 dbitrate 2000000 fd on $*"
 	else
-		ip link set "$dev" type can fd off "$@" || return 1
+		type="link set $dev type can fd off $*"
 	fi
-	ip link set "$dev" up
+	# one ip(8) run: it stops at the first command that fails
+	ip -batch - <<-EOF
+		link set $dev down
+		$type
+		link set $dev up
+	EOF
 }
 
 # The model numbers devices in socket order; find which interface each one

@@ -34,7 +34,8 @@ VDEC=
 
 FAIL=
 fail() { [ -n "$FAIL" ] || FAIL=$*; }
-ctl() { VA_MODEL_CTL=${VA_MODEL_CTL:-/mnt/work/video-ctl} sh "$HERE/model-ctl.sh" -t 30 "$@"; }
+. "$HERE/ctl-lib.sh"
+ctl() { va_ctl "${VA_MODEL_CTL:-/mnt/work/video-ctl}" 30 "$@"; }
 
 load_driver() {
 	for m in v4l2-mem2mem videobuf2-dma-sg videobuf2-dma-contig; do

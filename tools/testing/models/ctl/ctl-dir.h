@@ -4,14 +4,15 @@
  * va-video-model), shared by both.
  *
  * Tests in the guest see the control directory over 9p.  A client writes
- * a command line to DIR/.req-SEQ.tmp and renames it to DIR/req-SEQ; the
- * model (watching DIR with inotify, and scanning it at startup) deletes
- * the request and hands the line to the model's execute callback, which
+ * a command line to DIR/req-SEQ and closes it (or writes DIR/.req-SEQ.tmp
+ * and renames it to DIR/req-SEQ); the model (watching DIR with inotify for
+ * IN_CLOSE_WRITE and IN_MOVED_TO, and scanning it at startup) deletes the
+ * request and hands the line to the model's execute callback, which
  * answers, then or later, with ctl_dir_reply(): one line in DIR/rsp-SEQ,
  * written to DIR/.rsp-SEQ.tmp first and renamed.  Replies are "ok",
  * "ok <data>" or "error: <reason>".  SEQ is 1 to 64 characters of
- * [A-Za-z0-9_-].  The guest side clients are tools/testing/guest/
- * can-ctl.sh and video-ctl.sh.
+ * [A-Za-z0-9_-].  The guest side client is tools/testing/guest/
+ * ctl-lib.sh (wrapped by model-ctl.sh, can-ctl.sh and video-ctl.sh).
  *
  * Single threaded: call everything from the model's event loop.
  */
