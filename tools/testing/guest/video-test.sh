@@ -9,7 +9,8 @@
 #   video-test.sh [-k KODIR] [-c CLIPDIR] TEST...
 #
 # TEST: probe compliance compliance_stream ffmpeg:CLIP gst:CLIP
-#       streams:CLIP
+#       streams:CLIP seek:API drc:API (API av or gst) hostile_extra
+#       hostile_broken hostile_close hostile_caps
 # CLIPDIR holds CLIP.mkv, CLIP.codec (h264, hevc, vp8 or vp9), CLIP.md5
 # (the host's decode: one MD5 a frame, of NV12) and CLIP.size (bytes of a
 # frame), and small.h264 (raw H.264 for v4l2-compliance).
@@ -154,6 +155,132 @@ t_streams() { # CLIP
 		wait "$p" || fail "stream $i: ffmpeg failed: $(tail -n 1 $TMP/st$i.err)"
 		md5_check "stream $i" $TMP/st$i.md5 "$clips/$1.md5"
 	done
+}
+
+# ---- seek, drain and resolution changes through the clients' APIs -------
+
+# va-video-client.py (PyAV for FFmpeg, PyGObject for GStreamer): every
+# frame checked against the reference, by timestamp.
+client() { # NAME API CLIP EXT ARGS... (EXT: mkv, or h264 for Annex B)
+	name=$1 api=$2 clip=$3 f=$clips/$3.$4
+	shift 4
+	timeout -k 5 180 python3 "$HERE/va-video-client.py" "$api" "$f" \
+		"$(codec_of "$clip")" "$clips/$clip.md5" "$@" >$TMP/client.txt 2>&1
+	st=$?
+	[ $st = 0 ] || fail "$name: $(grep -m 2 -E 'FAIL|Error|error' $TMP/client.txt | tr '\n' ' ')${st#0}"
+}
+
+# Seek mid-stream: 15 frames, then back to key frame 10 (GOP 10), to the
+# end; GStreamer also decodes once more after the drain at the end (FFmpeg
+# cannot: its V4L2 decoders have no flush, see va-video-client.py).
+t_seek() { # API
+	client "$1 seek" "$1" small mkv --seek-after 15 --seek-to 10
+	[ "$1" = av ] || client "$1 replay" "$1" small mkv --replay
+}
+
+# A resolution change mid-stream (176x144, then 320x240), from the
+# elementary stream: a Matroska track has one size.
+t_drc() { # API
+	client "$1 drc" "$1" drc h264
+}
+
+# ---- hostile device: faults injected by the model ------------------------
+
+dmesg_mark() { DMARK=$(dmesg | wc -l); }
+# The driver's messages since dmesg_mark
+new_errors() { dmesg | tail -n +$((DMARK + 1)) | grep 'virtio_video virtio'; }
+faults() { ctl stats | tr ' ' '\n' | sed -n 's/^faults=//p'; }
+
+# decode CLIP: FFmpeg, without judging the result; $TMP/ff.md5 and ff.err.
+decode() {
+	rm -f $TMP/ff.md5
+	timeout -k 5 120 ffmpeg -hide_banner -loglevel error -nostdin -y \
+		-c:v "$(codec_of "$1")_v4l2m2m" -i "$(clip_file "$1")" \
+		-f framemd5 -pix_fmt nv12 $TMP/ff.md5 2>$TMP/ff.err
+}
+
+# Events the driver must drop while the decode goes on: a truncated event,
+# answers with a wrong cookie or an impossible stream id, a standalone
+# resource answer nobody asked for, and an answer sent twice.
+t_hostile_extra() {
+	f0=$(faults)
+	for k in short-event bad-cookie bad-stream unsolicited dup-answer; do
+		ctl fault $k 3 >/dev/null || fail "cannot arm $k"
+	done
+	dmesg_mark
+	decode small || fail "ffmpeg failed: $(tail -n 2 $TMP/ff.err | tr '\n' ' ')"
+	md5_check "decode with extra events" $TMP/ff.md5 "$clips/small.md5"
+	expect_eq "faults fired" "$(($(faults) - f0))" 15
+	[ -n "$(new_errors)" ] || fail "the driver reported none of them"
+}
+
+# Faults that break a command or a frame: the client gets an error or
+# loses frames, nothing hangs, and afterwards a stream decodes bit-exact.
+#   bad-sizes:  a frame larger than its buffer (that buffer is an error)
+#   bad-flags:  an event with unknown flags (dropped; its command times
+#               out, and the stream id is taken back with a CLOSE)
+#   bad-params: a SET_PARAMS answer whose container overruns the event
+t_hostile_broken() {
+	for k in bad-sizes bad-flags bad-params; do
+		f0=$(faults)
+		ctl fault $k >/dev/null || fail "cannot arm $k"
+		dmesg_mark
+		decode small
+		st=$?
+		[ $st = 124 ] || [ $st = 137 ] && fail "$k: ffmpeg hangs"
+		expect_eq "$k: faults fired" "$(($(faults) - f0))" 1
+		[ -n "$(new_errors)" ] || fail "$k: the driver reported nothing"
+	done
+	decode small || fail "afterwards: ffmpeg failed: $(tail -n 2 $TMP/ff.err | tr '\n' ' ')"
+	md5_check "afterwards" $TMP/ff.md5 "$clips/small.md5"
+}
+
+# The device closes a stream with an error in the middle of a decode: the
+# client fails at once (no hang), the driver says why.
+t_hostile_close() {
+	dmesg_mark
+	rm -f $TMP/ff.md5
+	timeout -k 5 120 ffmpeg -hide_banner -loglevel error -nostdin -y \
+		-c:v h264_v4l2m2m -re -i "$(clip_file long)" -f framemd5 \
+		-pix_fmt nv12 $TMP/ff.md5 2>$TMP/ff.err &
+	p=$!
+	sid='' i=0
+	while [ -z "$sid" ] && [ $((i += 1)) -le 300 ]; do
+		sid=$(ctl stats | tr ' ' '\n' | sed -n 's/^s\([0-9]*\)\.frames=\([1-9][0-9]*\)$/\1/p' | head -n 1)
+	done
+	[ -n "$sid" ] || { fail "no stream delivered a frame"; wait $p; return; }
+	ctl fault stream-error "$sid" >/dev/null || fail "cannot close stream $sid"
+	wait $p
+	st=$?
+	[ $st = 0 ] && fail "ffmpeg succeeded on a closed stream"
+	[ $st = 124 ] || [ $st = 137 ] && fail "ffmpeg hangs on a closed stream"
+	new_errors | grep -q "closed stream $sid with an error" ||
+		fail "no report of the closed stream"
+	got=$(grep -vc '^#' $TMP/ff.md5)
+	[ "$got" -lt "$(wc -l <"$clips/long.md5")" ] || fail "all frames decoded after the close"
+	decode small || fail "after the close: ffmpeg failed: $(tail -n 2 $TMP/ff.err | tr '\n' ' ')"
+	md5_check "after the close" $TMP/ff.md5 "$clips/small.md5"
+}
+
+# Devices whose capabilities are malformed (the extra devices of the
+# rig, one model each with --caps-fault): probe fails cleanly, with a
+# reason, and only the good device has a node.
+t_hostile_caps() {
+	bound=$(ls -d /sys/bus/virtio/drivers/virtio_video/virtio* 2>/dev/null | wc -l)
+	expect_eq "devices bound" "$bound" 1
+	nodes=0
+	for d in /dev/video*; do
+		v4l2-ctl -d "$d" --info 2>/dev/null | grep -q "Driver name *: virtio-video" &&
+			nodes=$((nodes + 1))
+	done
+	expect_eq "virtio-video nodes" "$nodes" 1
+	refused=$(dmesg | grep -c 'virtio_video virtio.*refusing the capabilities')
+	[ "$refused" -ge "${VIDEO_CAPS_FAULTS:-4}" ] ||
+		fail "$refused devices refused, ${VIDEO_CAPS_FAULTS:-4} expected"
+}
+
+expect_eq() { # WHAT GOT WANT
+	[ "$2" = "$3" ] || fail "$1: $2, expected $3"
 }
 
 if ! load_driver; then

@@ -4,11 +4,22 @@
 # with the host's FFmpeg; the reference is the host's software decode of
 # the same clip (per-frame MD5 of NV12).
 
+VIDEO_HOSTILE="hostile_caps hostile_extra hostile_broken hostile_close"
+# mainline on virtio-pci runs everything.
 VIDEO_TESTS="probe compliance compliance_stream ffmpeg:small ffmpeg:odd
-	ffmpeg:hevc ffmpeg:vp8 ffmpeg:vp9 gst:small gst:odd streams:small"
-# virtio-mmio and the debug kernel (slow under TCG) run a subset.
-VIDEO_MMIO_TESTS="probe compliance ffmpeg:small gst:odd"
-VIDEO_DEBUG_TESTS="probe ffmpeg:small"
+	ffmpeg:hevc ffmpeg:vp8 ffmpeg:vp9 gst:small gst:odd streams:small
+	seek:av seek:gst drc:gst $VIDEO_HOSTILE"
+# The other lanes and transports run a subset, to keep `make test` within
+# CI's time: 6.1 and 6.12 skip the codecs that only exercise the device
+# (the driver's path is the same) and the faults (which do not depend on
+# the kernel); virtio-mmio runs the transport-sensitive core; the debug
+# kernel (about 80 s a decode under TCG) runs every fault, whose first
+# decode is also checked bit-exact.
+VIDEO_LTS_TESTS="probe compliance compliance_stream ffmpeg:small ffmpeg:odd
+	gst:small seek:av seek:gst drc:gst"
+VIDEO_MMIO_TESTS="probe compliance ffmpeg:small gst:odd seek:av"
+VIDEO_DEBUG_TESTS="probe $VIDEO_HOSTILE"
+VIDEO_CAPS_FAULTS="truncated bad-link no-format huge-length"
 
 # Only lanes whose kernel has what the driver needs build it.
 suite_video_applies() {
@@ -54,21 +65,26 @@ video_clips() {
 		-frames:v 20 -c:v libvpx &&
 	video_clip vp9 vp9 -f lavfi -i testsrc2=size=320x240:rate=25 \
 		-frames:v 20 -c:v libvpx-vp9 -pix_fmt yuv420p &&
+	# Long enough to close its stream in the middle of the decode.
+	video_clip long h264 -f lavfi -i testsrc2=size=176x144:rate=25 \
+		-frames:v 300 $x264 -g 30 &&
 	# A resolution change mid-stream: two H.264 streams one after the
 	# other in one elementary stream (no B-frames, so that the raw
-	# stream's timestamps can be made up).
+	# stream's timestamps can be made up). The second is long enough
+	# that the client cannot reach the end of the file, and drain, before
+	# the change is handled: GStreamer 1.26 takes a LAST buffer that
+	# comes during its drain for the end of the drain, even when a source
+	# change event came with it.
 	if [ ! -f "$dir/drc.md5" ]; then
 		ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi \
 			-i testsrc2=size=176x144:rate=25 -frames:v 10 $x264 -bf 0 \
 			-f h264 "$dir/drc-a.h264" &&
 		ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi \
-			-i testsrc2=size=320x240:rate=25 -frames:v 10 $x264 -bf 0 \
+			-i testsrc2=size=320x240:rate=25 -frames:v 30 $x264 -bf 0 \
 			-f h264 "$dir/drc-b.h264" &&
 		cat "$dir/drc-a.h264" "$dir/drc-b.h264" >"$dir/drc.h264" &&
-		ffmpeg -hide_banner -loglevel error -nostdin -y -framerate 25 \
-			-i "$dir/drc.h264" -c copy -f matroska "$dir/drc.mkv" &&
 		echo h264 >"$dir/drc.codec" &&
-		video_ref "$dir/drc.mkv" "$dir/drc"
+		video_ref "$dir/drc.h264" "$dir/drc"
 	fi &&
 	# Raw H.264 for v4l2-compliance's --stream-from.
 	ffmpeg -hide_banner -loglevel error -nostdin -y -i "$dir/small.mkv" \
@@ -76,12 +92,14 @@ video_clips() {
 }
 
 suite_video() {
-	local lane=$1 transport=$2 t=video-$1-$2 out obj tools mpid rc tests=$VIDEO_TESTS
+	local lane=$1 transport=$2 t=video-$1-$2 out obj tools mpids devs f rc tests=$VIDEO_TESTS
 	local timeout=900
 	if [ "$(lane_flavour "$lane")" = debug ]; then
 		tests=$VIDEO_DEBUG_TESTS timeout=1800
 	elif [ "$transport" = mmio ]; then
 		tests=$VIDEO_MMIO_TESTS
+	elif [ "$lane" != mainline ]; then
+		tests=$VIDEO_LTS_TESTS
 	fi
 	out=$VA_RUN/$t
 	mkdir -p "$out/ko" "$out/video-ctl"
@@ -98,14 +116,26 @@ suite_video() {
 	tools=$("$VA_TESTING/scripts/host-tools.sh")
 	"$tools/va-video-model" --socket "$out/video0.sock" \
 		--ctl-dir "$out/video-ctl" >"$out/model.log" 2>&1 &
-	mpid=$!
+	mpids=$!
+	devs=(-B "31:2:8:$out/video0.sock")
+	# One more device for each malformed capability set the model can
+	# answer with: the driver must refuse them at probe.
+	for f in $VIDEO_CAPS_FAULTS; do
+		"$tools/va-video-model" --socket "$out/caps-$f.sock" --caps-fault "$f" \
+			>"$out/model-caps-$f.log" 2>&1 &
+		mpids+=" $!"
+		devs+=(-B "31:2:8:$out/caps-$f.sock")
+	done
 	# shellcheck disable=SC2086
-	guest "$t" "$lane" "$transport" -T "$timeout" -B "31:2:8:$out/video0.sock" -- "
+	guest "$t" "$lane" "$transport" -T "$timeout" "${devs[@]}" -- "
+		VIDEO_CAPS_FAULTS=$(echo $VIDEO_CAPS_FAULTS | wc -w) \
 		sh /mnt/src/tools/testing/guest/video-test.sh $(echo $tests) >video.ktap
 		$leak_scan"
 	rc=$?
-	kill "$mpid" 2>/dev/null
-	wait "$mpid" 2>/dev/null
+	# shellcheck disable=SC2086
+	kill $mpids 2>/dev/null
+	# shellcheck disable=SC2086
+	wait $mpids 2>/dev/null
 	va_check "$t: guest ran the tests" "guest exit status $rc" test $rc = 0
 	va_ktap "$t" "$GUEST_OUT/video.ktap"
 	va_check "$t: kernel log clean" "$(head -n 3 "$GUEST_OUT/kernel-reports.txt" 2>/dev/null)" kernel_log_clean
