@@ -10,7 +10,10 @@
 #   - virtio-rng: our vhost-user model feeds the guest's /dev/hwrng, and the
 #     bytes the guest reads are found, in order, in what the model produced;
 #   - virtio-snd: the guest plays a tone with aplay through snd-virtio, and
-#     the host measures its frequency in QEMU's recording.
+#     the host measures its frequency in QEMU's recording;
+#   - virtio-video: our virtio_video decodes an H.264 clip the host made,
+#     through FFmpeg's h264_v4l2m2m in the guest, against va-video-model;
+#     the guest's per-frame checksums equal the host's software decode.
 # DEMO_LANE=mainline|6.12|6.1 and DEMO_TRANSPORT=pci|mmio select the guest.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -24,19 +27,29 @@ mkdir -p "$out"
 va_log "building our modules for the $lane guest kernel"
 obj=$("$VA_TESTING/scripts/modules.sh" "$lane")
 mkdir -p "$out/ko" "$out/can-ctl"
-cp "$obj/drivers/virtio-can/virtio_can.ko" "$out/ko/"
+cp "$obj/drivers/virtio-can/virtio_can.ko" "$obj/drivers/virtio-video/virtio_video.ko" "$out/ko/"
 tools=$("$VA_TESTING/scripts/host-tools.sh")
 "$tools/va-can-model" --socket "$out/can0.sock" --socket "$out/can1.sock" \
 	--ctl-dir "$out/can-ctl" --log "$out/can-bus.log" >"$out/can-model.log" 2>&1 &
-mpid=$!
-trap 'kill $mpid 2>/dev/null; wait $mpid 2>/dev/null' EXIT
+mpids=$!
+"$tools/va-video-model" --socket "$out/video.sock" >"$out/video-model.log" 2>&1 &
+mpids+=" $!"
+# shellcheck disable=SC2086
+trap 'kill $mpids 2>/dev/null; wait $mpids 2>/dev/null' EXIT
 sox -n -r 48000 -c 2 -b 16 "$out/tone.wav" synth 2 sine 440 vol 0.5
+va_log "encoding a 320x240 H.264 clip (50 frames) and decoding it on the host"
+ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi \
+	-i testsrc2=size=320x240:rate=25 -frames:v 50 -c:v libx264 \
+	-pix_fmt yuv420p -g 25 "$out/clip.mkv"
+ffmpeg -hide_banner -loglevel error -nostdin -i "$out/clip.mkv" \
+	-f framemd5 -pix_fmt nv12 "$out/host.md5"
 
 va_log "booting the $lane guest on virtio-$transport (QEMU: $("$VA_TESTING/scripts/qemu.sh" --which))"
 rc=0
 "$VA_TESTING/scripts/run-guest.sh" -l "$lane" -t "$transport" -T 300 -o "$out" \
 	-B "36:3:2:$out/can0.sock" -B "36:3:2:$out/can1.sock" \
 	-b "4:1:0:va-rng-model --seed 2026 --log @OUT@/model.bin" \
+	-B "31:2:8:$out/video.sock" \
 	-q -audiodev -q "wav,id=snd0,path=$out/played.wav" -d virtio-sound,audiodev=snd0,streams=1 -- '
 	set -e
 	echo "== guest: $(uname -sr)"
@@ -76,6 +89,15 @@ rc=0
 	echo "== ALSA"
 	aplay -l | grep -i card
 	aplay -D plughw:0,0 tone.wav
+	echo "== video: $(for m in v4l2-mem2mem videobuf2-dma-sg videobuf2-dma-contig; do modprobe $m; done
+		insmod ko/virtio_video.ko && sleep 1 && dmesg | grep -o "virtio-video v10: .*" | tail -n 1)"
+	for d in /dev/video*; do
+		v4l2-ctl -d $d --info | grep -q "virtio-video" && vdev=$d
+	done
+	v4l2-ctl -d $vdev --list-formats-out | grep -o "\[[0-9]*\]: .*" | sed "s/^/   OUTPUT /"
+	ffmpeg -hide_banner -loglevel error -nostdin -c:v h264_v4l2m2m -i clip.mkv \
+		-f framemd5 -pix_fmt nv12 guest.md5
+	echo "   $vdev: FFmpeg h264_v4l2m2m decoded $(grep -vc "^#" guest.md5) frames"
 	echo "== done"' || rc=$?
 
 sed -n '/== guest/,/== done/p' "$out/console.log" | grep -v 'va-guest:' |
@@ -88,3 +110,9 @@ rng=$("$VA_TESTING/scripts/measure.py" stream "$out/guest.bin" "$out/model.bin" 
 echo "== host: $rng"
 tone=$("$VA_TESTING/scripts/measure.py" freq "$out/played.wav" 440 2>&1) || va_die "sound: $tone"
 echo "== host: QEMU recorded $tone (played: 440 Hz)"
+frames() { grep -v '^#' "$1" | awk -F, '{ gsub(/ /, "", $6); print $6 }'; }
+if [ "$(frames "$out/host.md5")" = "$(frames "$out/guest.md5")" ]; then
+	echo "== host: video: all $(frames "$out/host.md5" | wc -l) frame checksums of the guest's decode equal the host's software decode; frame 0: $(frames "$out/guest.md5" | head -n 1)"
+else
+	va_die "video: the guest's frames differ from the host's decode ($out/guest.md5, $out/host.md5)"
+fi
