@@ -620,7 +620,8 @@ out:
  * A stream whose OPEN or CLOSE went unanswered (the device did not answer
  * in time, or the waiting process was killed) may be open on the device:
  * its id is not handed out again until the device has answered a CLOSE
- * for it, which a work item sends with nobody waiting.  If that CLOSE
+ * for it, which a work item (on system_long_wq: it may wait for the
+ * liveness timeout) sends with nobody waiting.  If that CLOSE
  * goes unanswered too, the id stays reserved until the device goes.
  */
 struct virtio_video_reclaim {
@@ -667,7 +668,7 @@ static void virtio_video_reclaim(struct virtio_video *vv, u32 id)
 	r->s.vv = vv;
 	r->s.id = id;
 	atomic_inc(&vv->reclaims);
-	queue_work(system_wq, &r->work);
+	queue_work(system_long_wq, &r->work);
 }
 
 /**
