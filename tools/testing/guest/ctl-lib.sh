@@ -53,8 +53,8 @@ va_ctl() {
 	_i=0 _end=
 	while [ ! -e "$_d/rsp-$_s" ]; do
 		_i=$((_i + 1))
-		# about a millisecond per check; sleep after the first 100
-		[ $_i -le 100 ] && continue
+		# a 9p round trip per check; sleep after the first 20
+		[ $_i -le 20 ] && continue
 		[ -n "$_end" ] || _end=$(($(date +%s) + _t))
 		sleep 0.01
 		if [ $((_i % 20)) -eq 0 ] && [ "$(date +%s)" -ge "$_end" ]; then

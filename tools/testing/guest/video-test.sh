@@ -189,7 +189,11 @@ t_drc() { # API
 dmesg_mark() { DMARK=$(dmesg | wc -l); }
 # The driver's messages since dmesg_mark
 new_errors() { dmesg | tail -n +$((DMARK + 1)) | grep 'virtio_video virtio'; }
-faults() { ctl stats | tr ' ' '\n' | sed -n 's/^faults=//p'; }
+faults() {
+	for kv in $(ctl stats); do
+		case $kv in faults=*) echo "${kv#faults=}" ;; esac
+	done
+}
 
 # decode CLIP: FFmpeg, without judging the result; $TMP/ff.md5 and ff.err.
 decode() {
@@ -245,8 +249,19 @@ t_hostile_close() {
 		-pix_fmt nv12 $TMP/ff.md5 2>$TMP/ff.err &
 	p=$!
 	sid='' i=0
-	while [ -z "$sid" ] && [ $((i += 1)) -le 300 ]; do
-		sid=$(ctl stats | tr ' ' '\n' | sed -n 's/^s\([0-9]*\)\.frames=\([1-9][0-9]*\)$/\1/p' | head -n 1)
+	# a poll a second: polling harder starves FFmpeg on a slow guest
+	while [ -z "$sid" ] && [ $((i += 1)) -le 120 ]; do
+		sleep 1
+		for kv in $(ctl stats); do
+			case $kv in
+			s*.frames=0) ;;
+			s*.frames=*)
+				sid=${kv%%.*}
+				sid=${sid#s}
+				break
+				;;
+			esac
+		done
 	done
 	[ -n "$sid" ] || { fail "no stream delivered a frame"; wait $p; return; }
 	ctl fault stream-error "$sid" >/dev/null || fail "cannot close stream $sid"

