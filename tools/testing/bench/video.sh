@@ -63,6 +63,8 @@ done >"$out/device.txt"
 	insmod ko/virtio_video.ko
 	sleep 1
 	busy() { awk '/^cpu / { print \$2 + \$3 + \$4 + \$7 + \$8 }' /proc/stat; }
+	# warm up: the first FFmpeg run loads its libraries over 9p
+	ffmpeg -hide_banner -nostdin -c:v h264_v4l2m2m -i head.h264 -f null - 2>/dev/null
 	for r in \$(seq $rounds); do
 		for c in head clip; do
 			b0=\$(busy) t0=\$(date +%s.%N)
