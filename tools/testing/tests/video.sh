@@ -93,7 +93,7 @@ video_clips() {
 }
 
 suite_video() {
-	local lane=$1 transport=$2 t=video-$1-$2 out obj tools mpids devs f rc tests=$VIDEO_TESTS
+	local lane=$1 transport=$2 t=video-$1-$2 out obj tools mpids devs f caps rc tests=$VIDEO_TESTS
 	local timeout=900
 	if [ "$(lane_flavour "$lane")" = debug ]; then
 		tests=$VIDEO_DEBUG_TESTS timeout=1800
@@ -120,8 +120,13 @@ suite_video() {
 	mpids=$!
 	devs=(-B "31:2:8:$out/video0.sock")
 	# One more device for each malformed capability set the model can
-	# answer with: the driver must refuse them at probe.
-	for f in $VIDEO_CAPS_FAULTS; do
+	# answer with, for hostile_caps: the driver must refuse them at probe.
+	# (Only where that test runs: microvm has eight virtio-mmio slots.)
+	case " $(echo $tests) " in
+	*" hostile_caps "*) caps=$VIDEO_CAPS_FAULTS ;;
+	*) caps= ;;
+	esac
+	for f in $caps; do
 		"$tools/va-video-model" --socket "$out/caps-$f.sock" --caps-fault "$f" \
 			>"$out/model-caps-$f.log" 2>&1 &
 		mpids+=" $!"
@@ -129,7 +134,7 @@ suite_video() {
 	done
 	# shellcheck disable=SC2086
 	guest "$t" "$lane" "$transport" -T "$timeout" "${devs[@]}" -- "
-		VIDEO_CAPS_FAULTS=$(echo $VIDEO_CAPS_FAULTS | wc -w) \
+		VIDEO_CAPS_FAULTS=$(echo $caps | wc -w) \
 		sh /mnt/src/tools/testing/guest/video-test.sh $(echo $tests) >video.ktap
 		$leak_scan"
 	rc=$?
