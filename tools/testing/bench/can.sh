@@ -25,15 +25,7 @@ set -euo pipefail
 
 secs=${BENCH_SECONDS:-4} rtt=${BENCH_RTT_COUNT:-2000} transport=${BENCH_TRANSPORT:-pci}
 rounds=${BENCH_ROUNDS:-3}
-va_host_setup
-"$VA_TESTING/scripts/chroot.sh" >/dev/null
-tools=$("$VA_TESTING/scripts/host-tools.sh")
-"$VA_TESTING/scripts/kernel.sh" mainline >/dev/null
-obj=$("$VA_TESTING/scripts/modules.sh" mainline)
-
-out=$VA_CACHE/bench/can-$(date +%Y%m%d-%H%M%S)
-mkdir -p "$out/ko" "$out/can-ctl"
-ln -sfn "$out" "$VA_CACHE/bench/can-latest"
+va_bench_prepare can
 cp "$obj"/drivers/virtio-can/virtio_can.ko "$out/ko/"
 cp "$tools/va-can-bench" "$out/"
 

@@ -23,15 +23,7 @@ set -euo pipefail
 
 frames=${BENCH_FRAMES:-240} head=${BENCH_HEAD:-30} transport=${BENCH_TRANSPORT:-pci}
 rounds=${BENCH_ROUNDS:-3}
-va_host_setup
-"$VA_TESTING/scripts/chroot.sh" >/dev/null
-tools=$("$VA_TESTING/scripts/host-tools.sh")
-"$VA_TESTING/scripts/kernel.sh" mainline >/dev/null
-obj=$("$VA_TESTING/scripts/modules.sh" mainline)
-
-out=$VA_CACHE/bench/video-$(date +%Y%m%d-%H%M%S)
-mkdir -p "$out/ko" "$out/video-ctl"
-ln -sfn "$out" "$VA_CACHE/bench/video-latest"
+va_bench_prepare video
 cp "$obj"/drivers/virtio-video/virtio_video.ko "$out/ko/"
 
 # The clip: cached, it takes a while to encode.

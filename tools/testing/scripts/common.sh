@@ -75,3 +75,18 @@ va_kill_tree() {
 	kill -TERM "$pid" 2>/dev/null || true
 	kill -CONT "$pid" 2>/dev/null || true
 }
+
+# va_bench_prepare NAME: what every `make bench` suite needs first: the
+# host, the trixie tree, the host tools and the mainline guest kernel; our
+# modules built for it; and a new output directory $VA_CACHE/bench/NAME-DATE
+# (linked as NAME-latest) with ko/ and NAME-ctl/. Sets tools, obj and out.
+va_bench_prepare() {
+	va_host_setup
+	"$VA_TESTING/scripts/chroot.sh" >/dev/null
+	tools=$("$VA_TESTING/scripts/host-tools.sh")
+	"$VA_TESTING/scripts/kernel.sh" mainline >/dev/null
+	obj=$("$VA_TESTING/scripts/modules.sh" mainline)
+	out=$VA_CACHE/bench/$1-$(date +%Y%m%d-%H%M%S)
+	mkdir -p "$out/ko" "$out/$1-ctl"
+	ln -sfn "$out" "$VA_CACHE/bench/$1-latest"
+}
