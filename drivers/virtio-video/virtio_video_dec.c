@@ -111,8 +111,9 @@ struct virtio_video_dec_queue {
  * @stream: the stream on the device
  * @lock: serialises this handle's ioctls and vb2 operations
  * @slock: protects @state, @blocked, @visible, @min_buffers, @out, @cap
- *	(but for the fields only ioctls touch) and buffer ownership against
- *	the event work
+ *	(but for the fields only ioctls touch), @change_pending,
+ *	@change_seq, @cap_dq_next and buffer ownership against the event
+ *	work
  * @hdl: controls
  * @state: enum virtio_video_dec_state
  * @blocked: the device's outputq waits for UNBLOCK
@@ -121,6 +122,15 @@ struct virtio_video_dec_queue {
  *	ignored
  * @dpc_last: the empty buffer the device returned before a parameter
  *	change, held until the change says whether it ends a sequence
+ * @change_pending: a resolution change in the middle of the stream is
+ *	signalled once the client has dequeued the CAPTURE buffers returned
+ *	before it: a client may act on the event at once and stream CAPTURE
+ *	off (FFmpeg does), dropping frames it has not dequeued yet
+ * @change_seq: the sequence number of the buffer that ends the old
+ *	sequence; the event goes out when the client has dequeued every
+ *	buffer numbered below it
+ * @cap_dq_next: one past the highest sequence number the client dequeued
+ *	from CAPTURE since it started streaming it
  * @stream_opened: @stream is open on the device (from the first buffer
  *	allocation on; under @lock)
  * @meta: flags and timecodes of recent OUTPUT buffers, by timestamp
@@ -148,6 +158,9 @@ struct virtio_video_dec_ctx {
 	bool unblocked_once;
 	bool releasing;
 	struct virtio_video_buf *dpc_last;
+	bool change_pending;
+	u32 change_seq;
+	u32 cap_dq_next;
 	struct work_struct resume_work;
 	bool stream_opened;
 	struct virtio_video_dec_meta meta[DEC_META_SLOTS];
@@ -742,12 +755,14 @@ static void dec_flush(struct virtio_video_dec_ctx *ctx,
 }
 
 /* Return a CAPTURE buffer empty, flagged LAST.  ctx->slock held. */
-static void dec_return_last(struct virtio_video_buf *buf)
+static void dec_return_last(struct virtio_video_dec_ctx *ctx,
+			    struct virtio_video_buf *buf)
 {
 	struct vb2_v4l2_buffer *vbuf = &buf->m2m.vb;
 
 	vbuf->flags |= V4L2_BUF_FLAG_LAST;
 	vbuf->field = V4L2_FIELD_NONE;
+	vbuf->sequence = ctx->cap.sequence++;
 	vb2_set_plane_payload(&vbuf->vb2_buf, 0, 0);
 	vb2_buffer_done(&vbuf->vb2_buf, VB2_BUF_STATE_DONE);
 }
@@ -771,7 +786,23 @@ static void dec_last_from_spare(struct virtio_video_dec_ctx *ctx)
 		return;
 	}
 	list_del_init(&buf->list);
-	dec_return_last(buf);
+	dec_return_last(ctx, buf);
+}
+
+/*
+ * Signal a resolution change that ends the sequence before buffer number
+ * @seq: now if the client has dequeued everything before it, else when
+ * it has (dec_dqbuf()) or streams CAPTURE off.  ctx->slock held.
+ */
+static void dec_signal_change(struct virtio_video_dec_ctx *ctx, u32 seq)
+{
+	if ((s32)(ctx->cap_dq_next - seq) >= 0) {
+		ctx->change_pending = false;
+		v4l2_event_queue_fh(&ctx->fh, &virtio_video_src_change_event);
+		return;
+	}
+	ctx->change_pending = true;
+	ctx->change_seq = seq;
 }
 
 /* Check a decoded frame's answer against the buffer and the format. */
@@ -1005,8 +1036,6 @@ static void dec_dpc(struct virtio_video_dec_ctx *ctx,
 		  ctx->cap.height != old.height ||
 		  ctx->cap.layout.sizeimage != old.layout.sizeimage ||
 		  !fits;
-	if (ctx->state == DEC_INIT || changed)
-		v4l2_event_queue_fh(&ctx->fh, &virtio_video_src_change_event);
 	/*
 	 * The end of a sequence: LAST, then -EPIPE; also in a drain, which
 	 * goes on once the client has set CAPTURE up again, and ends with
@@ -1014,14 +1043,22 @@ static void dec_dpc(struct virtio_video_dec_ctx *ctx,
 	 */
 	if (changed && ctx->unblocked_once &&
 	    (ctx->state == DEC_RUNNING || ctx->state == DEC_DRAINING)) {
+		u32 seq = ctx->cap.sequence;
+
 		if (ctx->dpc_last)
-			dec_return_last(ctx->dpc_last);
+			dec_return_last(ctx, ctx->dpc_last);
 		else
 			dec_last_from_spare(ctx);
 		ctx->dpc_last = NULL;
-	} else if (ctx->dpc_last) {
-		list_add(&ctx->dpc_last->list, &ctx->cap.pending);
-		ctx->dpc_last = NULL;
+		dec_signal_change(ctx, seq);
+	} else {
+		if (ctx->dpc_last) {
+			list_add(&ctx->dpc_last->list, &ctx->cap.pending);
+			ctx->dpc_last = NULL;
+		}
+		if (ctx->state == DEC_INIT || changed)
+			v4l2_event_queue_fh(&ctx->fh,
+					    &virtio_video_src_change_event);
 	}
 	if (ctx->state != DEC_DRAINING)
 		ctx->state = DEC_CAPTURE_SETUP;
@@ -1272,6 +1309,8 @@ static int dec_start_streaming(struct vb2_queue *q, unsigned int count)
 
 	spin_lock_irq(&ctx->slock);
 	dq->live = true;
+	if (!is_output(q->type))
+		ctx->cap_dq_next = 0;
 	blocked = ctx->blocked;
 	if (is_output(q->type) && ctx->state == DEC_STOPPED)
 		ctx->state = DEC_RUNNING;
@@ -1315,6 +1354,11 @@ static void dec_stop_streaming(struct vb2_queue *q)
 
 	spin_lock_irq(&ctx->slock);
 	dq->live = false;
+	/* The client gives up the old frames: nothing left to wait for. */
+	if (!is_output(q->type) && ctx->change_pending) {
+		ctx->change_pending = false;
+		v4l2_event_queue_fh(&ctx->fh, &virtio_video_src_change_event);
+	}
 	spin_unlock_irq(&ctx->slock);
 	if (READ_ONCE(ctx->state) != DEC_ERROR) {
 		ret = virtio_video_stream_simple(&ctx->stream,
@@ -1650,6 +1694,23 @@ out:
 	return ret;
 }
 
+static int dec_dqbuf(struct file *file, void *priv, struct v4l2_buffer *b)
+{
+	struct virtio_video_dec_ctx *ctx = file_to_ctx(file);
+	int ret;
+
+	ret = v4l2_m2m_ioctl_dqbuf(file, priv, b);
+	if (ret || V4L2_TYPE_IS_OUTPUT(b->type))
+		return ret;
+	spin_lock_irq(&ctx->slock);
+	if ((s32)(b->sequence + 1 - ctx->cap_dq_next) > 0)
+		ctx->cap_dq_next = b->sequence + 1;
+	if (ctx->change_pending)
+		dec_signal_change(ctx, ctx->change_seq);
+	spin_unlock_irq(&ctx->slock);
+	return 0;
+}
+
 static int dec_subscribe_event(struct v4l2_fh *fh,
 			       const struct v4l2_event_subscription *sub)
 {
@@ -1679,7 +1740,7 @@ static const struct v4l2_ioctl_ops dec_ioctl_ops = {
 	.vidioc_reqbufs = v4l2_m2m_ioctl_reqbufs,
 	.vidioc_querybuf = v4l2_m2m_ioctl_querybuf,
 	.vidioc_qbuf = v4l2_m2m_ioctl_qbuf,
-	.vidioc_dqbuf = v4l2_m2m_ioctl_dqbuf,
+	.vidioc_dqbuf = dec_dqbuf,
 	.vidioc_prepare_buf = v4l2_m2m_ioctl_prepare_buf,
 	.vidioc_create_bufs = v4l2_m2m_ioctl_create_bufs,
 	.vidioc_expbuf = v4l2_m2m_ioctl_expbuf,
