@@ -8,8 +8,8 @@ against the host's software decode.
     va-video-client.py {av|gst} CLIP CODEC REF.md5 [--fps N]
                        [--seek-after K --seek-to S] [--replay] [--verbose]
 
-CLIP is a Matroska file or, for GStreamer and a .h264 name, an Annex B
-elementary stream.  REF.md5 has one MD5 per frame of packed NV12 in
+CLIP is a Matroska file or, for a .h264 name, an Annex B elementary
+stream (frames are then identified by order).  REF.md5 has one MD5 per frame of packed NV12 in
 display order.
 
 Default: decode to the end (the client drains the decoder: FFmpeg sends
@@ -25,6 +25,13 @@ FFmpeg's *_v4l2m2m decoders have no flush (avcodec_flush_buffers leaves
 the V4L2 queues as they are), so an FFmpeg application seeks by closing
 the decoder, buffers still in flight, and opening a new one: that is what
 this does.
+
+A resolution change in the middle of the stream needs nothing of the
+client with GStreamer.  FFmpeg's decoders, on the source change event,
+stream CAPTURE off and wait until every frame they handed out has been
+released before they reallocate their buffers: the FFmpeg client here
+lets go of each frame as soon as it has checked it.  (The ffmpeg program
+keeps frames in its filter graph, and so cannot follow such a change.)
 
 --replay: decode to the end, seek back to the start and decode everything
 again: a seek after the drain (GStreamer only, for the reason above).
@@ -123,6 +130,8 @@ def run_av(args, res):
 
     con = av.open(args.clip)
     stream = con.streams.video[0]
+    if not args.clip.endswith(".mkv"):
+        res.fps = 0             # an elementary stream: frames by order
     tb = float(stream.time_base) if stream.time_base else None
     ctx = av_decoder(av, stream, args.codec)
 
@@ -131,6 +140,10 @@ def run_av(args, res):
             # the demuxer's last packet is empty: decode(None) drains
             for fr in ctx.decode(None if pkt.size == 0 else pkt):
                 av_frame(res, fr, tb)
+                # Let go of the frame at once: on a source change the
+                # decoder waits for every frame it handed out to be
+                # released before it reallocates its buffers.
+                del fr
             if limit is not None and len(res.frames) >= limit:
                 return False
             if pkt.size == 0:

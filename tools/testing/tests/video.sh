@@ -8,7 +8,7 @@ VIDEO_HOSTILE="hostile_caps hostile_extra hostile_broken hostile_close"
 # mainline on virtio-pci runs everything.
 VIDEO_TESTS="probe compliance compliance_stream ffmpeg:small ffmpeg:odd
 	ffmpeg:hevc ffmpeg:vp8 ffmpeg:vp9 gst:small gst:odd streams:small
-	seek:av seek:gst drc:gst $VIDEO_HOSTILE"
+	seek:av seek:gst drc:av drc:gst $VIDEO_HOSTILE"
 # The other lanes and transports run a subset, to keep `make test` within
 # CI's time: 6.1 and 6.12 skip the codecs that only exercise the device
 # (the driver's path is the same) and the faults (which do not depend on
@@ -17,7 +17,7 @@ VIDEO_TESTS="probe compliance compliance_stream ffmpeg:small ffmpeg:odd
 # hostile_close, whose FFmpeg does not reach its first frame there in
 # reasonable time while the test polls the model.
 VIDEO_LTS_TESTS="probe compliance compliance_stream ffmpeg:small ffmpeg:odd
-	gst:small seek:av seek:gst drc:gst"
+	gst:small seek:av seek:gst drc:av drc:gst"
 VIDEO_MMIO_TESTS="probe compliance ffmpeg:small gst:odd seek:av"
 VIDEO_DEBUG_TESTS=${VIDEO_DEBUG_TESTS:-"probe hostile_caps hostile_extra hostile_broken"}
 VIDEO_CAPS_FAULTS="truncated bad-link no-format huge-length"
