@@ -15,7 +15,8 @@
 #   fault KIND [N]       KIND: short-event bad-cookie bad-stream unsolicited
 #                        dup-answer bad-sizes bad-flags bad-params
 #   fault stream-error S close stream S with a standalone error event
-#   stats                "ok events=N errors=N frames=N ... sS.frames=N ..."
+#   stats                "ok events=N errors=N frames=N ... decode_us=N ...
+#                        sS.frames=N ..."
 #   wait-idle MS         "ok" once the model has no input and no event waiting
 #   quit
 

@@ -156,7 +156,8 @@
  *
  * --bench FILE --codec C decodes FILE in 64 KiB chunks through the same
  * functions the streams use (parser, decoder, NV12 conversion into a
- * buffer) and prints "frames=N seconds=S.SSS fps=F.F".  --threads N sets
+ * buffer) and prints "frames=N seconds=S.SSS fps=F.F fill_seconds=S.SSS",
+ * the last being the time spent in the NV12 conversion.  --threads N sets
  * libavcodec's thread count in both modes (default 1; 0 = automatic).
  */
 #include <errno.h>
@@ -207,6 +208,7 @@ struct bench {
 	unsigned long frames, failed;
 	uint8_t *buf;
 	size_t size;
+	uint64_t fill_ns;	/* in the NV12 conversion */
 };
 
 static void bench_frame(void *opaque, AVFrame *f, uint64_t ts, bool key)
@@ -214,6 +216,8 @@ static void bench_frame(void *opaque, AVFrame *f, uint64_t ts, bool key)
 	struct bench *b = opaque;
 	struct vd_layout l;
 	struct vd_seg seg;
+	uint64_t t0;
+	int ret;
 
 	(void)ts;
 	(void)key;
@@ -228,7 +232,10 @@ static void bench_frame(void *opaque, AVFrame *f, uint64_t ts, bool key)
 	}
 	seg.p = b->buf;
 	seg.len = b->size;
-	if (b->buf && !vd_frame_to_nv12(f, &l, &seg, 1))
+	t0 = vm_now_ns();
+	ret = b->buf ? vd_frame_to_nv12(f, &l, &seg, 1) : -1;
+	b->fill_ns += vm_now_ns() - t0;
+	if (!ret)
 		b->frames++;
 	else
 		b->failed++;
@@ -280,8 +287,8 @@ static int bench(const char *path, const char *codec, int threads)
 	vd_dec_drain(dec, bench_frame, &b);
 	t1 = vm_now_ns();
 	secs = (t1 - t0) / 1e9;
-	printf("frames=%lu seconds=%.3f fps=%.1f\n", b.frames, secs,
-	       secs > 0 ? b.frames / secs : 0.0);
+	printf("frames=%lu seconds=%.3f fps=%.1f fill_seconds=%.3f\n", b.frames, secs,
+	       secs > 0 ? b.frames / secs : 0.0, b.fill_ns / 1e9);
 	if (b.failed || vd_dec_errors(dec))
 		fprintf(stderr, VM_NAME ": %lu frames not converted, %lu decoding errors\n",
 			b.failed, vd_dec_errors(dec));

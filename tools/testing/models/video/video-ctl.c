@@ -14,7 +14,10 @@
  *   stats              "ok key=value ...": events (sent), errors (ERROR
  *                      answers), frames (delivered), decoded, canceled,
  *                      commands, faults (fired), resets, events_waiting,
- *                      streams_open, features (negotiated), and for every
+ *                      streams_open, features (negotiated), the stream
+ *                      workers' time in microseconds (decode_us, fill_us:
+ *                      writing frames into guest pages, wait_input_us,
+ *                      wait_output_us: for output resources), and for every
  *                      open stream S: sS.frames sS.decoded sS.errors
  *                      sS.events sS.blocked sS.width sS.height
  *   wait-idle MS       reply "ok" once no stream has input waiting or

@@ -155,6 +155,12 @@ struct vm_dev {
 	unsigned long fault_left[VM_FAULT_NUM];
 	unsigned long st_events, st_errors, st_frames, st_faults, st_resets;
 	unsigned long st_commands, st_canceled, st_decoded;
+	/*
+	 * Where the stream workers' time goes, for the benchmark: decoding
+	 * (libavcodec), writing frames into guest pages (any thread), and
+	 * waiting for input or for output resources.
+	 */
+	uint64_t st_decode_ns, st_fill_ns, st_wait_in_ns, st_wait_out_ns;
 };
 
 static const char * const fault_names[VM_FAULT_NUM] = {
@@ -826,9 +832,15 @@ static void deliver(struct vm_stream *s)
 		case IT_FRAME: {
 			struct vd_layout l;
 
+			uint64_t t0;
+			int err;
+
 			if (s->blocked || !outq_take(s, &r))
 				return;
-			if (fill(s, r, it->frame, &l)) {
+			t0 = vm_now_ns();
+			err = fill(s, r, it->frame, &l);
+			d->st_fill_ns += vm_now_ns() - t0;
+			if (err) {
 				dbg(d, "stream %u: frame does not fit output resource %td",
 				    s->id, r - s->res[Q_OUT]);
 				res_answer(d, s, r->cookie, VIRTIO_VIDEO_EVENT_FLAG_ERROR, 0,
@@ -1081,6 +1093,7 @@ static void work(struct vm_stream *s, struct vm_op *op)
 	struct frame_list fl = { NULL, &fl.head };
 	struct vd_dec *dec;
 	unsigned int gen;
+	uint64_t t0;
 
 	if (!s->dec || s->dec_format != s->coded_format) {
 		uint32_t fmt = s->coded_format;
@@ -1103,11 +1116,14 @@ static void work(struct vm_stream *s, struct vm_op *op)
 	s->cur = op;
 	gen = s->in_gen;
 	pthread_mutex_unlock(&d->lock);
+	t0 = vm_now_ns();
 	if (dec && op->kind == OP_INPUT)
 		vd_dec_feed(dec, op->data, op->len, op->timestamp, collect, &fl);
 	else if (dec)
 		vd_dec_drain(dec, collect, &fl);
+	t0 = vm_now_ns() - t0;
 	pthread_mutex_lock(&d->lock);
+	d->st_decode_ns += t0;
 	s->cur = NULL;
 	if (op->dead || gen != s->in_gen || s->quit) {
 		frames_free(&fl);
@@ -1167,11 +1183,16 @@ static void *worker(void *arg)
 		    s->pipe_frames >= PIPE_LIMIT)
 			op = NULL;	/* wait for the driver's output buffers */
 		if (!op) {
+			/* input waiting means the output side holds it back */
+			uint64_t *waited = s->ops ? &d->st_wait_out_ns : &d->st_wait_in_ns;
+			uint64_t t0 = vm_now_ns();
+
 			if (s->busy) {
 				s->busy = false;
 				wake_main(d);
 			}
 			pthread_cond_wait(&s->cond, &d->lock);
+			*waited += vm_now_ns() - t0;
 			continue;
 		}
 		s->busy = true;
@@ -1768,10 +1789,12 @@ size_t vm_dev_stats(struct vm_dev *d, char *buf, size_t size)
 	n = snprintf(buf, size,
 		     "events=%lu errors=%lu frames=%lu decoded=%lu canceled=%lu "
 		     "commands=%lu faults=%lu resets=%lu events_waiting=%u "
-		     "streams_open=%u features=0x%" PRIx64,
+		     "streams_open=%u features=0x%" PRIx64 " decode_us=%" PRIu64
+		     " fill_us=%" PRIu64 " wait_input_us=%" PRIu64 " wait_output_us=%" PRIu64,
 		     d->st_events, d->st_errors, d->st_frames, d->st_decoded, d->st_canceled,
 		     d->st_commands, d->st_faults, d->st_resets, d->ev_cnt, open,
-		     d->vdev.features & 0x3f);
+		     d->vdev.features & 0x3f, d->st_decode_ns / 1000, d->st_fill_ns / 1000,
+		     d->st_wait_in_ns / 1000, d->st_wait_out_ns / 1000);
 	for (i = 0; i < d->o.max_streams && n < size; i++) {
 		struct vm_stream *s = &d->streams[i];
 
