@@ -156,13 +156,16 @@
  *
  * --bench FILE --codec C decodes FILE in 64 KiB chunks through the same
  * functions the streams use (parser, decoder, NV12 conversion into a
- * buffer) and prints "frames=N seconds=S.SSS fps=F.F fill_seconds=S.SSS",
- * the last being the time spent in the NV12 conversion.  --threads N sets
+ * buffer; the conversion in a second thread, as the device's main thread
+ * writes frames while a stream's worker decodes) and prints
+ * "frames=N seconds=S.SSS fps=F.F fill_seconds=S.SSS", the last being the
+ * time spent in the NV12 conversion.  --threads N sets
  * libavcodec's thread count in both modes (default 1; 0 = automatic).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,23 +207,34 @@ static void usage(FILE *f)
 
 /* ---- --bench ------------------------------------------------------------ */
 
+#define BENCH_QUEUE	8	/* frames waiting for conversion (PIPE_LIMIT) */
+
+/*
+ * As in a device stream, one thread decodes and another converts the
+ * frames, so that the two overlap: bench_frame() queues each frame for
+ * bench_converter().
+ */
 struct bench {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	/* protected by lock */
+	struct AVFrame *q[BENCH_QUEUE];
+	unsigned int head, cnt;
+	bool done;		/* no more frames will come */
+	/* the converter's */
 	unsigned long frames, failed;
 	uint8_t *buf;
 	size_t size;
 	uint64_t fill_ns;	/* in the NV12 conversion */
 };
 
-static void bench_frame(void *opaque, AVFrame *f, uint64_t ts, bool key)
+static void bench_convert(struct bench *b, AVFrame *f)
 {
-	struct bench *b = opaque;
 	struct vd_layout l;
 	struct vd_seg seg;
 	uint64_t t0;
 	int ret;
 
-	(void)ts;
-	(void)key;
 	vd_layout(&l, (f->width + 15) & ~15, (f->height + 15) & ~15, 1, 1, 1);
 	if (l.total > b->size) {
 		uint8_t *n = realloc(b->buf, l.total);
@@ -242,11 +256,53 @@ static void bench_frame(void *opaque, AVFrame *f, uint64_t ts, bool key)
 	av_frame_free(&f);
 }
 
+static void *bench_converter(void *arg)
+{
+	struct bench *b = arg;
+	AVFrame *f;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		if (!b->cnt) {
+			if (b->done)
+				break;
+			pthread_cond_wait(&b->cond, &b->lock);
+			continue;
+		}
+		f = b->q[b->head];
+		b->head = (b->head + 1) % BENCH_QUEUE;
+		b->cnt--;
+		pthread_cond_signal(&b->cond);
+		pthread_mutex_unlock(&b->lock);
+		bench_convert(b, f);
+		pthread_mutex_lock(&b->lock);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+static void bench_frame(void *opaque, AVFrame *f, uint64_t ts, bool key)
+{
+	struct bench *b = opaque;
+
+	(void)ts;
+	(void)key;
+	pthread_mutex_lock(&b->lock);
+	while (b->cnt == BENCH_QUEUE)
+		pthread_cond_wait(&b->cond, &b->lock);
+	b->q[(b->head + b->cnt) % BENCH_QUEUE] = f;
+	b->cnt++;
+	pthread_cond_signal(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+}
+
 static int bench(const char *path, const char *codec, int threads)
 {
 	uint32_t format = codec ? vd_codec_parse(codec) : 0;
-	struct bench b = { 0 };
+	struct bench b = { .lock = PTHREAD_MUTEX_INITIALIZER,
+			   .cond = PTHREAD_COND_INITIALIZER };
 	struct vd_dec *dec;
+	pthread_t conv;
 	uint64_t t0, t1;
 	uint8_t *data;
 	size_t len, off, n;
@@ -280,11 +336,22 @@ static int bench(const char *path, const char *codec, int threads)
 		return 1;
 	}
 	t0 = vm_now_ns();
+	if (pthread_create(&conv, NULL, bench_converter, &b)) {
+		fprintf(stderr, VM_NAME ": no converter thread\n");
+		vd_dec_close(dec);
+		free(data);
+		return 1;
+	}
 	for (off = 0; off < len; off += n) {
 		n = len - off < 65536 ? len - off : 65536;
 		vd_dec_feed(dec, data + off, n, off, bench_frame, &b);
 	}
 	vd_dec_drain(dec, bench_frame, &b);
+	pthread_mutex_lock(&b.lock);
+	b.done = true;
+	pthread_cond_broadcast(&b.cond);
+	pthread_mutex_unlock(&b.lock);
+	pthread_join(conv, NULL);
 	t1 = vm_now_ns();
 	secs = (t1 - t0) / 1e9;
 	printf("frames=%lu seconds=%.3f fps=%.1f fill_seconds=%.3f\n", b.frames, secs,
@@ -348,6 +415,7 @@ static int run(struct vm_model *m, int ep, int sfd, int tfd)
 
 				if (read(wfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 					fprintf(stderr, VM_NAME ": eventfd: %s\n", strerror(errno));
+				vm_dev_deliver(m->devs[tok - TOK_WAKE]);
 			} else if (tok == TOK_SIGNAL) {
 				struct signalfd_siginfo si;
 

@@ -11,7 +11,10 @@
  * stream state below "protected by d->lock", the eventq ring, the event
  * FIFO and the guest memory table: the main thread holds it while it
  * polls the vhost-user connection, a worker holds it except while it runs
- * libavcodec.  Only the worker touches its stream's decoder.
+ * libavcodec.  Only the worker touches its stream's decoder.  The worker
+ * leaves the delivery of what it decoded (writing frames into guest pages)
+ * to the main thread, woken through wake_fd, so that the next input is
+ * decoded while the last frames are written.
  *
  * The output pipeline is an ordered list of frames, dynamic parameter
  * changes (DPC), drain LAST markers and drain answers.  deliver() moves it
@@ -110,6 +113,7 @@ struct vm_stream {
 	struct vm_op *cur;		/* the op the worker decodes unlocked */
 	unsigned int in_gen;		/* QUEUE_RESET(INPUT)s */
 	bool busy;			/* the worker is at work */
+	bool deliver_due;		/* the worker left deliver() to main */
 
 	uint32_t outq[VM_MAX_RESOURCES];	/* queued output resources */
 	unsigned int outq_head, outq_cnt;
@@ -1155,7 +1159,8 @@ static void work(struct vm_stream *s, struct vm_op *op)
 			       VIRTIO_VIDEO_EVENT_FLAG_ERROR);
 		}
 	}
-	deliver(s);
+	s->deliver_due = true;
+	wake_main(d);
 }
 
 static void *worker(void *arg)
@@ -1236,6 +1241,7 @@ static void stream_defaults(struct vm_stream *s)
 	s->in_gen = 0;
 	s->dec_gen = 0;
 	s->busy = false;
+	s->deliver_due = false;
 	s->outq_head = 0;
 	s->outq_cnt = 0;
 	s->pipe = NULL;
@@ -1723,6 +1729,22 @@ int vm_dev_wake_fd(struct vm_dev *d)
 	return d->wake_fd;
 }
 
+void vm_dev_deliver(struct vm_dev *d)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < d->o.max_streams; i++) {
+		struct vm_stream *s = &d->streams[i];
+
+		if (s->open && s->deliver_due) {
+			s->deliver_due = false;
+			deliver(s);
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
 int vm_dev_poll(struct vm_dev *d)
 {
 	int ret;
@@ -1744,7 +1766,7 @@ bool vm_dev_idle(struct vm_dev *d)
 	for (i = 0; i < d->o.max_streams && idle; i++) {
 		struct vm_stream *s = &d->streams[i];
 
-		if (s->open && (s->busy || s->ops || s->cur))
+		if (s->open && (s->busy || s->ops || s->cur || s->deliver_due))
 			idle = false;
 	}
 	pthread_mutex_unlock(&d->lock);

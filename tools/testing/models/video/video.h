@@ -136,9 +136,14 @@ void vm_dev_destroy(struct vm_dev *d);
 struct vhu_dev *vm_dev_vhu(struct vm_dev *d);
 /* One loop iteration of the device's vhost-user connection (locked). */
 int vm_dev_poll(struct vm_dev *d);
-/* An eventfd the workers write when a stream becomes idle. */
+/*
+ * An eventfd the workers write when a stream becomes idle or has decoded
+ * something; the main thread then calls vm_dev_deliver().
+ */
 int vm_dev_wake_fd(struct vm_dev *d);
-/* No input waiting or being decoded, no event waiting for a buffer. */
+/* Deliver what the workers decoded into the output resources (locked). */
+void vm_dev_deliver(struct vm_dev *d);
+/* No input waiting or being decoded or delivered, no event waiting for a buffer. */
 bool vm_dev_idle(struct vm_dev *d);
 /* Arm @n faults of kind @f (for STREAM_ERROR: @n is the stream). */
 int vm_dev_fault(struct vm_dev *d, enum vm_fault f, unsigned long n,
