@@ -126,32 +126,33 @@ check("the guest", guest)
 if len(dev) != len(guest):
     sys.exit("%d device rounds, %d guest rounds" % (len(dev), len(guest)))
 n = frames - head
+
+
+def per_frame_ms(rs, ms):
+    """Median over rounds of ms(whole clip run) - ms(head run), per frame."""
+    return statistics.median((ms(c) - ms(h)) / n for h, c in rs)
+
+
 dev_r = [n / (c["seconds"] - h["seconds"]) for h, c in dev]
 guest_r = [n / (c["seconds"] - h["seconds"]) for h, c in guest]
-dev_fps = statistics.median(dev_r)
-guest_fps = statistics.median(guest_r)
-ratio = statistics.median(g / d for g, d in zip(guest_r, dev_r))
+ratios = [g / d for g, d in zip(guest_r, dev_r)]
 ticks = 100.0  # USER_HZ
-cpu_ms = statistics.median((c["busy_ticks"] - h["busy_ticks"]) / ticks * 1000 / n
-                           for h, c in guest)
-print("%-44s %10.1f" % ("device standalone fps", dev_fps))
-print("%-44s %10.1f" % ("guest FFmpeg through driver fps", guest_fps))
-kern_ms = statistics.median((c["kernel_ticks"] - h["kernel_ticks"]) / ticks * 1000 / n
-                            for h, c in guest)
-print("%-44s %10.2f" % ("guest cpu ms/frame", cpu_ms))
-print("%-44s %10.2f" % ("  of which kernel (system, irq)", kern_ms))
-fill_ms = statistics.median((c["fill_seconds"] - h["fill_seconds"]) * 1000 / n
-                            for h, c in dev)
-print("%-44s %10.2f" % ("device standalone ms/frame writing", fill_ms))
-# the device's worker during the guest's runs, per frame of the difference
+print("%-44s %10.1f" % ("device standalone fps", statistics.median(dev_r)))
+print("%-44s %10.1f" % ("guest FFmpeg through driver fps", statistics.median(guest_r)))
+print("%-44s %10.2f" % ("guest cpu ms/frame",
+                        per_frame_ms(guest, lambda r: r["busy_ticks"] / ticks * 1000)))
+print("%-44s %10.2f" % ("  of which kernel (system, irq)",
+                        per_frame_ms(guest, lambda r: r["kernel_ticks"] / ticks * 1000)))
+print("%-44s %10.2f" % ("device standalone ms/frame writing",
+                        per_frame_ms(dev, lambda r: r["fill_seconds"] * 1000)))
+# the device's worker during the guest's runs: its counters' growth (b_
+# after a run, a_ before it)
 for key, what in (("decode", "decoding"), ("fill", "writing guest pages"),
                   ("wait_input", "waiting for input"),
                   ("wait_output", "waiting for output buffers")):
     k = key + "_us"
-    ms = statistics.median(((c["b_" + k] - c["a_" + k]) - (h["b_" + k] - h["a_" + k]))
-                           / 1000 / n for h, c in guest)
-    print("%-44s %10.2f" % ("device ms/frame " + what, ms))
-print("%-44s %s" % ("rounds' ratios", " ".join("%.2f" % (g / d)
-                                                 for g, d in zip(guest_r, dev_r))))
-print("ratio decode_vs_device=%.2f" % ratio)
+    print("%-44s %10.2f" % ("device ms/frame " + what,
+                            per_frame_ms(guest, lambda r: (r["b_" + k] - r["a_" + k]) / 1000)))
+print("%-44s %s" % ("rounds' ratios", " ".join("%.2f" % r for r in ratios)))
+print("ratio decode_vs_device=%.2f" % statistics.median(ratios))
 EOF

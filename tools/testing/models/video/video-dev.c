@@ -835,7 +835,6 @@ static void deliver(struct vm_stream *s)
 		switch (it->kind) {
 		case IT_FRAME: {
 			struct vd_layout l;
-
 			uint64_t t0;
 			int err;
 
