@@ -25,7 +25,8 @@ MIRROR=${VA_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 GUEST_PKGS="busybox kmod alsa-utils iproute2 can-utils procps ethtool
 	v4l-utils ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-	python3-av python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0"
+	python3-av python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+	lm-sensors libiio-utils"
 VMM_PKGS="qemu-system-x86 seabios"
 # Version 2 of the tree layout: bump to force a rebuild.
 LAYOUT=2
