@@ -30,7 +30,7 @@ DRIVERS := virtio-can virtio-video virtio-scmi-ext
 requires-virtio-can := CONFIG_VIRTIO CONFIG_CAN_DEV CONFIG_CAN_NETLINK
 requires-virtio-video := CONFIG_VIRTIO CONFIG_V4L2_MEM2MEM_DEV CONFIG_VIDEOBUF2_DMA_SG \
 	CONFIG_VIDEOBUF2_DMA_CONTIG
-requires-virtio-scmi-ext := CONFIG_VIRTIO
+requires-virtio-scmi-ext := CONFIG_VIRTIO CONFIG_AUXILIARY_BUS
 
 KCONFIG = $(KDIR)/include/config/auto.conf
 kopt = $(shell grep -sqE '^$(1)=(y|m)$$' $(KCONFIG) && echo y)
