@@ -7,7 +7,8 @@
 KUNIT_MODULES="list-test bitfield_kunit"
 # Our suites: module paths under drivers/, each after the module it tests.
 KUNIT_OURS="virtio-can/virtio_can.ko virtio-can/virtio_can_kunit.ko
-	virtio-video/virtio_video.ko virtio-video/virtio_video_kunit.ko"
+	virtio-video/virtio_video.ko virtio-video/virtio_video_kunit.ko
+	virtio-scmi-ext/virtio_scmi_ext.ko virtio-scmi-ext/virtio_scmi_ext_kunit.ko"
 # In-tree modules ours need (insmod does not load dependencies).
 KUNIT_DEPS="v4l2-mem2mem videobuf2-dma-sg videobuf2-dma-contig"
 
