@@ -1,0 +1,385 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# virtio-scmi-ext tests, run inside a rig guest with one virtio SCMI device
+# served by va-scmi-model (tools/testing/models/scmi/scmi-platform.c names
+# its sensors and values). Results are KTAP lines on standard output.
+#
+# Usage: scmi-test.sh [-k DIR] TEST...
+#   -k DIR   where our modules are (default /mnt/work/ko)
+# Tests: probe discovery hwmon sensors_tool async iio iio_buffer
+#        iio_trigger poweroff unsubscribe hostile_response hostile_timeout
+#        hostile_delayed hostile_events rebind
+# Environment: VA_SCMI_CTL (the model's control directory, default
+#              /mnt/work/scmi-ctl); SCMI_VENDOR, SCMI_SUB_VENDOR,
+#              SCMI_IMPL (what the model was started with)
+export LC_ALL=C
+HERE=$(dirname "$0")
+kodir=/mnt/work/ko
+while getopts "k:" o; do
+	case $o in
+	k) kodir=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+n=0
+
+. "$HERE/ctl-lib.sh"
+ctl() { va_ctl "${VA_SCMI_CTL:-/mnt/work/scmi-ctl}" 30 "$@"; }
+
+FAIL=
+fail() { [ -n "$FAIL" ] || FAIL=$*; }
+expect() { # DESCRIPTION COMMAND...
+	_what=$1
+	shift
+	"$@" >/dev/null 2>&1 || fail "$_what"
+}
+expect_eq() { # DESCRIPTION GOT WANT
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+rd() { # FILE: its first line, or "error: <message>"
+	if ! r=$(cat "$1" 2>&1); then
+		echo "error: ${r##*: }"
+		return
+	fi
+	echo "$r"
+}
+# Wait up to $2 tenths of a second for file $1 to exist.
+wait_for() {
+	i=0
+	while [ ! -e "$1" ]; do
+		i=$((i + 1))
+		[ $i -le "$2" ] || return 1
+		sleep 0.1
+	done
+}
+# Model statistic $1 (from "stats").
+mstat() { ctl stats | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+DRV=/sys/bus/virtio/drivers/virtio_scmi_ext
+dev() { for d in "$DRV"/virtio*; do [ -e "$d" ] && echo "$d"; done | head -n 1; }
+stat_of() { rd "$(dev)/scmi_stats/$1"; }
+HWMON=
+find_hwmon() {
+	HWMON=
+	for h in /sys/class/hwmon/hwmon*; do
+		[ "$(cat "$h/name" 2>/dev/null)" = vscmi_sensors ] && HWMON=$h
+	done
+	[ -n "$HWMON" ]
+}
+
+load() {
+	insmod "$kodir/virtio_scmi_ext.ko" || return 1
+	insmod "$kodir/virtio_scmi_ext_sensor.ko" || return 1
+	insmod "$kodir/virtio_scmi_ext_power.ko" || return 1
+	wait_for /sys/bus/auxiliary/devices/virtio_scmi_ext.sensor.0 50 &&
+		wait_for /sys/bus/auxiliary/drivers/virtio_scmi_ext_sensor.sensor/virtio_scmi_ext.sensor.0 50
+}
+
+t_probe() {
+	d=$(dev)
+	expect "the SCMI device is bound to virtio_scmi_ext" test -n "$d"
+	for a in sensor.0 system_power.0 vendor_0x80.0; do
+		expect "auxiliary device virtio_scmi_ext.$a" \
+			test -e /sys/bus/auxiliary/devices/virtio_scmi_ext.$a
+	done
+	expect "the system power front-end is bound" test -e \
+		/sys/bus/auxiliary/drivers/virtio_scmi_ext_power.system_power/virtio_scmi_ext.system_power.0
+	expect_eq "eventq in use" "$(dmesg | grep -c 'command channels, event queue')" 1
+}
+
+t_discovery() {
+	s=$(dev)/scmi
+	expect_eq version "$(rd "$s/version")" 2.1
+	expect_eq vendor "$(rd "$s/vendor")" "${SCMI_VENDOR:-va-rig}"
+	expect_eq sub_vendor "$(rd "$s/sub_vendor")" "${SCMI_SUB_VENDOR:-virtio-auto}"
+	expect_eq impl_version "$(rd "$s/impl_version")" "${SCMI_IMPL:-0x00010203}"
+	expect_eq num_agents "$(rd "$s/num_agents")" 2
+	expect_eq agent_id "$(rd "$s/agent_id")" 1
+	expect_eq agent_name "$(rd "$s/agent_name")" guest
+	# three protocols listed two per DISCOVER_LIST_PROTOCOLS reply
+	expect_eq protocols "$(rd "$s/protocols")" "0x12 0x15 0x80"
+	a=/sys/bus/auxiliary/devices/virtio_scmi_ext
+	expect_eq "sensor version" "$(rd $a.sensor.0/version)" 3.1
+	expect_eq "sensor protocol" "$(rd $a.sensor.0/protocol)" 0x15
+	expect_eq "system power version" "$(rd $a.system_power.0/version)" 2.1
+	expect_eq "vendor version" "$(rd $a.vendor_0x80.0/version)" 1.0
+	expect "version is read-only" sh -c "! echo 3.0 >$s/version"
+}
+
+t_hwmon() {
+	find_hwmon || { fail "no hwmon device named vscmi_sensors"; return; }
+	# sensor values of the model, in hwmon units
+	expect_eq temp1_label "$(rd "$HWMON/temp1_label")" soc-temperature-cluster0-big-cores
+	expect_eq temp1_input "$(rd "$HWMON/temp1_input")" 45123
+	expect_eq temp2_label "$(rd "$HWMON/temp2_label")" cabin-temp
+	expect_eq in0_input "$(rd "$HWMON/in0_input")" 13800
+	expect_eq curr1_input "$(rd "$HWMON/curr1_input")" -2500
+	expect_eq power1_input "$(rd "$HWMON/power1_input")" 4250000
+	expect_eq energy1_input "$(rd "$HWMON/energy1_input")" 123456000
+	expect "multi-axis sensors stay out of hwmon" test ! -e "$HWMON/temp3_input"
+	ctl sensor 0 0 -5250 >/dev/null || fail "model: sensor set"
+	expect_eq "temp1_input follows the platform" "$(rd "$HWMON/temp1_input")" -5250
+	ctl sensor 0 0 45123 >/dev/null
+}
+
+t_sensors_tool() {
+	out=$(sensors 'vscmi_sensors-*' 2>&1)
+	echo "$out" | sed 's/^/# /'
+	echo "$out" | grep -q 'soc-temperature-cluster0-big-cores: *+45\.1' ||
+		fail "sensors: no soc temperature of +45.1"
+	echo "$out" | grep -q 'battery-volt: *13\.80 V' || fail "sensors: no 13.80 V"
+	echo "$out" | grep -q 'battery-curr: *-2\.50 A' || fail "sensors: no -2.50 A"
+	echo "$out" | grep -q 'cabin-temp: *+21\.5' || fail "sensors: no cabin +21.5"
+}
+
+# cabin-temp reads asynchronously: a response, then a delayed response.
+t_async() {
+	find_hwmon || { fail "no hwmon"; return; }
+	d0=$(mstat delayed)
+	expect_eq "async read" "$(rd "$HWMON/temp2_input")" 21500
+	expect_eq "the model sent a delayed response" "$(mstat delayed)" $((d0 + 1))
+	ctl fault dly-first >/dev/null
+	expect_eq "delayed response before the response" "$(rd "$HWMON/temp2_input")" 21500
+	ctl sensor 5 0 -123 >/dev/null
+	expect_eq "negative async value" "$(rd "$HWMON/temp2_input")" -12300
+	ctl sensor 5 0 215 >/dev/null
+}
+
+# The IIO device named $1.
+iio_dev() {
+	for i in /sys/bus/iio/devices/iio:device*; do
+		[ "$(cat "$i/name" 2>/dev/null)" = "$1" ] && echo "$i" && return
+	done
+}
+# A number as printed by IIO, compared as a float: close DESCRIPTION GOT WANT
+close() {
+	awk -v g="$2" -v w="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(g != "" && d <= 1e-9 + 1e-6 * (w < 0 ? -w : w)) }' ||
+		fail "$1: got '$2', want $3"
+}
+
+t_iio() {
+	n_iio=$(for i in /sys/bus/iio/devices/iio:device*; do cat "$i/name"; done | wc -l)
+	expect_eq "IIO devices (one per sensor)" "$n_iio" 8
+	t=$(iio_dev soc-temperature-cluster0-big-cores)
+	expect_eq "temp raw" "$(rd "$t/in_temp_raw")" 45123
+	close "temp scale (millidegrees)" "$(rd "$t/in_temp_scale")" 1
+	expect_eq "temp offset" "$(rd "$t/in_temp_offset")" 0
+	c=$(iio_dev cabin-temp)
+	expect_eq "async temp raw" "$(rd "$c/in_temp_raw")" 215
+	close "cabin scale" "$(rd "$c/in_temp_scale")" 100
+	p=$(iio_dev pmic-power)
+	close "power scale (mW)" "$(rd "$p/in_power_scale")" 0.001
+	a=$(iio_dev imu-accel)
+	expect_eq "accel x" "$(rd "$a/in_accel_x_raw")" 12
+	expect_eq "accel y" "$(rd "$a/in_accel_y_raw")" -34
+	expect_eq "accel z" "$(rd "$a/in_accel_z_raw")" 9806
+	close "accel scale (m/s^2)" "$(rd "$a/in_accel_x_scale")" 0.001
+	six=$(iio_dev imu-6dof)
+	expect_eq "6dof gyro z" "$(rd "$six/in_anglvel_z_raw")" -7
+	expect_eq "6dof accel z" "$(rd "$six/in_accel_z_raw")" 9807
+	expect "6dof has six axes" test -e "$six/in_anglvel_x_raw" -a -e "$six/in_accel_x_raw"
+	expect_eq "update rates" "$(rd "$a/sampling_frequency_available")" \
+		"100.000000 50.000000 10.000000"
+	echo 50 >"$a/sampling_frequency" || fail "set 50 Hz"
+	close "50 Hz" "$(rd "$a/sampling_frequency")" 50
+	echo 10 >"$a/sampling_frequency" || fail "set 10 Hz"
+	close "10 Hz" "$(rd "$a/sampling_frequency")" 10
+	expect "no rate on a sensor without updates" test ! -e "$t/sampling_frequency"
+}
+
+# SENSOR_UPDATE notifications into the kfifo buffer, read by iio_readdev:
+# IIO_SAMPLES samples at 100 Hz, in order, none lost.
+t_iio_buffer() {
+	a=$(iio_dev imu-accel)
+	want=${IIO_SAMPLES:-300}
+	echo 100 >"$a/sampling_frequency" || fail "set 100 Hz"
+	u0=$(ctl updates 6 | cut -d' ' -f2)
+	timeout 60 iio_readdev -u local: -b 16 -s "$want" imu-accel >/tmp/accel.bin 2>/tmp/readdev.err ||
+		fail "iio_readdev: $(cat /tmp/readdev.err)"
+	u1=$(ctl updates 6 | cut -d' ' -f2)
+	echo "# iio_buffer: $want samples read; the model sent $((u1 - u0)) updates meanwhile"
+	r=$(python3 - "$want" <<-'EOF'
+		import struct, sys
+		want = int(sys.argv[1])
+		data = open("/tmp/accel.bin", "rb").read()
+		if len(data) != want * 32:
+		    print(f"{len(data)} bytes, want {want * 32}")
+		    sys.exit(1)
+		prev_seq = prev_ts = None
+		for k in range(want):
+		    x, y, z, ts = struct.unpack_from("<qqqq", data, 32 * k)
+		    if x % 8 or y != x + 1 or z != x + 2:
+		        print(f"sample {k}: {x} {y} {z} is not one update")
+		        sys.exit(1)
+		    seq = x // 8
+		    if prev_seq is not None and seq != prev_seq + 1:
+		        print(f"sample {k}: update {seq} after {prev_seq}: {seq - prev_seq - 1} lost")
+		        sys.exit(1)
+		    if prev_ts is not None and ts <= prev_ts:
+		        print(f"sample {k}: timestamp {ts} not after {prev_ts}")
+		        sys.exit(1)
+		    prev_seq, prev_ts = seq, ts
+		print("ok")
+	EOF
+	)
+	expect_eq "samples in order, none lost" "$r" ok
+	sleep 0.3
+	u2=$(ctl updates 6 | cut -d' ' -f2)
+	sleep 0.5
+	expect_eq "updates stop when the buffer is disabled" "$(ctl updates 6 | cut -d' ' -f2)" "$u2"
+}
+
+# The triggered fallback: a sysfs trigger polls READING_GET.
+t_iio_trigger() {
+	v=$(iio_dev battery-volt)
+	modprobe iio-trig-sysfs || { fail "modprobe iio-trig-sysfs"; return; }
+	[ -e /sys/bus/iio/devices/trigger0 ] ||
+		echo 7 >/sys/bus/iio/devices/iio_sysfs_trigger/add_trigger || fail "add trigger"
+	tr=$(for t in /sys/bus/iio/devices/trigger*; do [ "$(cat "$t/name")" = sysfstrig7 ] && echo "$t"; done)
+	echo sysfstrig7 >"$v/trigger/current_trigger" || fail "set trigger"
+	echo 1 >"$v/scan_elements/in_voltage_en"
+	echo 1 >"$v/scan_elements/in_timestamp_en"
+	echo 16 >"$v/buffer/length"
+	echo 1 >"$v/buffer/enable" || fail "enable buffer"
+	for k in 1 2 3 4 5; do echo 1 >"$tr/trigger_now"; done
+	sleep 0.5
+	echo 0 >"$v/buffer/enable"
+	dev=/dev/$(basename "$v")
+	got=$(dd if="$dev" bs=16 count=5 iflag=nonblock 2>/dev/null | od -An -t d8 -v -w16 | awk '{ print $1 }' | tr '\n' ' ')
+	expect_eq "five polled samples" "$got" "13800 13800 13800 13800 13800 "
+	echo >"$v/trigger/current_trigger"
+}
+
+t_poweroff() {
+	p=/sys/bus/auxiliary/devices/virtio_scmi_ext.system_power.0
+	rm -f /mnt/work/poweroff-ran
+	cat >/tmp/va-poweroff <<-'EOF'
+		#!/bin/sh
+		echo "$0 $*" >/mnt/work/poweroff-ran
+	EOF
+	chmod +x /tmp/va-poweroff
+	echo /tmp/va-poweroff >/proc/sys/kernel/poweroff_cmd
+	expect_eq "no request yet" "$(rd $p/last_request)" none
+	ctl power shutdown graceful 60000 >/dev/null || fail "model: power request refused"
+	wait_for /mnt/work/poweroff-ran 100 || fail "poweroff_cmd did not run"
+	expect_eq last_request "$(rd $p/last_request)" "graceful shutdown 60000"
+	expect "kernel log names the request" sh -c "dmesg | grep -q 'platform requests a shutdown within 60000 ms'"
+	# a second request while one is in progress is ignored
+	ctl power shutdown graceful 1000 >/dev/null
+	sleep 0.5
+	expect "second request ignored" sh -c "dmesg | grep -q 'one is in progress'"
+	# removing the front-end cancels the fallback power-off
+	rmmod virtio_scmi_ext_power || fail "rmmod power"
+	insmod "$kodir/virtio_scmi_ext_power.ko" || fail "insmod power"
+	echo /sbin/poweroff >/proc/sys/kernel/poweroff_cmd
+}
+
+t_unsubscribe() {
+	expect_eq "subscribed" "$(mstat subscribed)" 1
+	rmmod virtio_scmi_ext_power || fail "rmmod power"
+	expect_eq "unsubscribed on remove" "$(mstat subscribed)" 0
+	ctl power shutdown graceful >/dev/null 2>&1 && fail "model accepted a request nobody subscribed to"
+	insmod "$kodir/virtio_scmi_ext_power.ko" || fail "insmod power"
+	expect_eq "subscribed again" "$(mstat subscribed)" 1
+}
+
+# Malformed responses: each read fails with a clear error, the next works.
+t_hostile_response() {
+	find_hwmon || { fail "no hwmon"; return; }
+	b0=$(stat_of bad_responses)
+	for f in short:"Protocol error" bad-token:"Protocol error" \
+		bad-proto:"Protocol error" truncate:"Protocol error" \
+		error:"Input/output error"; do
+		ctl fault "${f%%:*}" >/dev/null || fail "model: fault ${f%%:*}"
+		expect_eq "${f%%:*}" "$(rd "$HWMON/temp1_input")" "error: ${f#*:}"
+		expect_eq "${f%%:*}: next read" "$(rd "$HWMON/temp1_input")" 45123
+	done
+	# truncate is caught by the sensor parser, the others by the transport
+	expect_eq bad_responses "$(stat_of bad_responses)" $((b0 + 3))
+}
+
+t_hostile_timeout() {
+	find_hwmon || { fail "no hwmon"; return; }
+	s=$(dev)/scmi
+	echo 500 >"$s/timeout_ms"
+	t0=$(stat_of timeouts) l0=$(stat_of late_responses)
+	ctl fault late >/dev/null
+	expect_eq "late response times out" "$(rd "$HWMON/temp1_input")" "error: Connection timed out"
+	expect_eq timeouts "$(stat_of timeouts)" $((t0 + 1))
+	# commands go on while the device holds the timed-out one
+	expect_eq "next read" "$(rd "$HWMON/in0_input")" 13800
+	i=0
+	while [ "$(stat_of late_responses)" = "$l0" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	expect_eq "the late response is dropped" "$(stat_of late_responses)" $((l0 + 1))
+	expect_eq "read after the late response" "$(rd "$HWMON/temp1_input")" 45123
+	echo 2000 >"$s/timeout_ms"
+	expect "timeout_ms refuses 0" sh -c "! echo 0 >$s/timeout_ms"
+}
+
+t_hostile_delayed() {
+	find_hwmon || { fail "no hwmon"; return; }
+	s=$(dev)/scmi
+	echo 500 >"$s/delayed_timeout_ms"
+	u0=$(stat_of unexpected_delayed)
+	ctl fault dly-drop >/dev/null
+	expect_eq "lost delayed response" "$(rd "$HWMON/temp2_input")" "error: Connection timed out"
+	expect_eq "async read after the loss" "$(rd "$HWMON/temp2_input")" 21500
+	ctl inject unsolicited-delayed >/dev/null
+	sleep 0.3
+	expect_eq unexpected_delayed "$(stat_of unexpected_delayed)" $((u0 + 1))
+	expect_eq "async read after an unsolicited one" "$(rd "$HWMON/temp2_input")" 21500
+	echo 2000 >"$s/delayed_timeout_ms"
+}
+
+t_hostile_events() {
+	b0=$(stat_of bad_events) u0=$(stat_of unhandled_notifications)
+	for k in short-event command-on-eventq reserved-bits; do
+		ctl inject $k >/dev/null || fail "model: inject $k"
+	done
+	ctl inject unknown-notification >/dev/null
+	ctl inject short-power >/dev/null
+	sleep 0.5
+	expect_eq bad_events "$(stat_of bad_events)" $((b0 + 3))
+	expect_eq unhandled_notifications "$(stat_of unhandled_notifications)" $((u0 + 1))
+	expect "short power notification refused" sh -c "dmesg | grep -q 'malformed notification (event 0, 4 bytes)'"
+	find_hwmon && expect_eq "sensors still read" "$(rd "$HWMON/temp1_input")" 45123
+}
+
+# Unbind and bind the device: discovery again, front-ends again, no leaks.
+t_rebind() {
+	vdev=$(basename "$(dev)")
+	echo "$vdev" >$DRV/unbind || fail "unbind"
+	expect "auxiliary devices gone" test ! -e /sys/bus/auxiliary/devices/virtio_scmi_ext.sensor.0
+	echo "$vdev" >$DRV/bind || fail "bind"
+	wait_for /sys/bus/auxiliary/drivers/virtio_scmi_ext_sensor.sensor/virtio_scmi_ext.sensor.0 50 ||
+		fail "sensor front-end did not bind again"
+	find_hwmon && expect_eq "hwmon after rebind" "$(rd "$HWMON/temp1_input")" 45123
+	expect_eq "subscribed after rebind" "$(mstat subscribed)" 1
+	rmmod virtio_scmi_ext_power virtio_scmi_ext_sensor virtio_scmi_ext || fail "rmmod all"
+	load || fail "reload"
+}
+
+if ! load; then
+	echo "not ok 1 load # the modules did not load or bind"
+	dmesg | tail -n 20 | sed 's/^/# /'
+	exit 1
+fi
+for TEST in "$@"; do
+	n=$((n + 1))
+	FAIL=
+	START=$(date +%s)
+	"t_$TEST"
+	echo "# $TEST took $(($(date +%s) - START)) s"
+	if [ -n "$FAIL" ]; then
+		echo "not ok $n $TEST # $FAIL"
+		dmesg | tail -n 5 | sed 's/^/# /'
+	else
+		echo "ok $n $TEST"
+	fi
+done
+echo "1..$n"
