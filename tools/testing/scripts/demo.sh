@@ -13,7 +13,10 @@
 #     the host measures its frequency in QEMU's recording;
 #   - virtio-video: our virtio_video decodes an H.264 clip the host made,
 #     through FFmpeg's h264_v4l2m2m in the guest, against va-video-model;
-#     the guest's per-frame checksums equal the host's software decode.
+#     the guest's per-frame checksums equal the host's software decode;
+#   - virtio-scmi-ext: our SCMI agent discovers va-scmi-model's platform;
+#     lm-sensors reads its sensors through hwmon, and iio_readdev captures
+#     accelerometer samples that SENSOR_UPDATE notifications fed.
 # DEMO_LANE=mainline|6.12|6.1 and DEMO_TRANSPORT=pci|mmio select the guest.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -27,12 +30,15 @@ mkdir -p "$out"
 va_log "building our modules for the $lane guest kernel"
 obj=$("$VA_TESTING/scripts/modules.sh" "$lane")
 mkdir -p "$out/ko" "$out/can-ctl"
-cp "$obj/drivers/virtio-can/virtio_can.ko" "$obj/drivers/virtio-video/virtio_video.ko" "$out/ko/"
+cp "$obj/drivers/virtio-can/virtio_can.ko" "$obj/drivers/virtio-video/virtio_video.ko" \
+	"$obj"/drivers/virtio-scmi-ext/virtio_scmi_ext*.ko "$out/ko/"
 tools=$("$VA_TESTING/scripts/host-tools.sh")
 "$tools/va-can-model" --socket "$out/can0.sock" --socket "$out/can1.sock" \
 	--ctl-dir "$out/can-ctl" --log "$out/can-bus.log" >"$out/can-model.log" 2>&1 &
 mpids=$!
 "$tools/va-video-model" --socket "$out/video.sock" >"$out/video-model.log" 2>&1 &
+mpids+=" $!"
+"$tools/va-scmi-model" --socket "$out/scmi.sock" >"$out/scmi-model.log" 2>&1 &
 mpids+=" $!"
 # shellcheck disable=SC2086
 trap 'kill $mpids 2>/dev/null; wait $mpids 2>/dev/null' EXIT
@@ -49,7 +55,7 @@ rc=0
 "$VA_TESTING/scripts/run-guest.sh" -l "$lane" -t "$transport" -T 300 -o "$out" \
 	-B "36:3:2:$out/can0.sock" -B "36:3:2:$out/can1.sock" \
 	-b "4:1:0:va-rng-model --seed 2026 --log @OUT@/model.bin" \
-	-B "31:2:8:$out/video.sock" \
+	-B "31:2:8:$out/video.sock" -B "32:2:0:$out/scmi.sock" \
 	-q -audiodev -q "wav,id=snd0,path=$out/played.wav" -d virtio-sound,audiodev=snd0,streams=1 -- '
 	set -e
 	echo "== guest: $(uname -sr)"
@@ -98,6 +104,18 @@ rc=0
 	ffmpeg -hide_banner -loglevel error -nostdin -c:v h264_v4l2m2m -i clip.mkv \
 		-f framemd5 -pix_fmt nv12 guest.md5
 	echo "   $vdev: FFmpeg h264_v4l2m2m decoded $(grep -vc "^#" guest.md5) frames"
+	echo "== SCMI: the platform behind the virtio SCMI device"
+	insmod ko/virtio_scmi_ext.ko
+	insmod ko/virtio_scmi_ext_sensor.ko
+	insmod ko/virtio_scmi_ext_power.ko
+	sleep 1
+	s=$(echo /sys/bus/virtio/drivers/virtio_scmi_ext/virtio*/scmi)
+	echo "   SCMI $(cat $s/version), vendor $(cat $s/vendor)/$(cat $s/sub_vendor), protocols $(cat $s/protocols)"
+	echo "   auxiliary devices: $(ls /sys/bus/auxiliary/devices | grep virtio_scmi_ext | tr "\n" " ")"
+	echo "-- sensors (lm-sensors):"
+	sensors "vscmi_sensors-*" | sed "s/^/   /"
+	echo "-- IIO: imu-accel, 5 samples from SENSOR_UPDATE notifications at 100 Hz:"
+	iio_readdev -u local: -b 5 -s 5 imu-accel 2>/dev/null | od -An -t d8 -w32 -v | sed "s/^/   x y z timestamp:/"
 	echo "== done"' || rc=$?
 
 sed -n '/== guest/,/== done/p' "$out/console.log" | grep -v 'va-guest:' |
