@@ -49,6 +49,10 @@
 #define VSCMI_BASE_SET_PROTOCOL_PERMISSIONS	0xa
 #define VSCMI_BASE_RESET_AGENT_CONFIGURATION	0xb
 
+/* System power protocol commands the kernel keeps to itself */
+#define VSCMI_SYSTEM_POWER_STATE_SET		0x3
+#define VSCMI_SYSTEM_POWER_STATE_NOTIFY		0x5
+
 /* Message header: token [27:18], protocol [17:10], type [9:8], id [7:0] */
 #define VSCMI_HDR_TOKEN		GENMASK(27, 18)
 #define VSCMI_HDR_PROTOCOL	GENMASK(17, 10)
@@ -110,6 +114,8 @@ struct vscmi;
  * @rx: after a successful transfer, the return values following the
  *	status word (of the delayed response when one was awaited)
  * @rx_len: bytes at @rx; validated by the caller against the layout
+ * @status: the platform's status word of the (delayed) response, 0 when
+ *	none was received
  *
  * Obtained with vscmi_xfer_get(), sent with vscmi_do_xfer() or
  * vscmi_do_xfer_delayed(), returned with vscmi_xfer_put().  A caller uses
@@ -122,6 +128,7 @@ struct vscmi_xfer {
 	size_t tx_len;
 	const void *rx;
 	size_t rx_len;
+	s32 status;
 };
 
 /**
@@ -195,6 +202,11 @@ void vscmi_event_unregister(struct vscmi *vscmi, struct vscmi_event_nb *nb);
 u32 vscmi_protocol_version(struct vscmi *vscmi, u8 protocol);
 int vscmi_protocol_message_supported(struct vscmi *vscmi, u8 protocol, u8 id);
 const char *vscmi_vendor(struct vscmi *vscmi);
+const char *vscmi_sub_vendor(struct vscmi *vscmi);
+u32 vscmi_impl_version(struct vscmi *vscmi);
+
+/* The user channel (vscmi_chardev.c) */
+bool vscmi_user_denied(u8 protocol, u8 message);
 
 #define VSCMI_VERSION(major, minor)	(((major) << 16) | (minor))
 #define VSCMI_VERSION_MAJOR(v)		((v) >> 16)

@@ -253,6 +253,34 @@ const char *vscmi_vendor(struct vscmi *vscmi)
 }
 EXPORT_SYMBOL_NS_GPL(vscmi_vendor, VSCMI_NS);
 
+/**
+ * vscmi_sub_vendor() - the platform's sub-vendor name
+ * @vscmi: the agent
+ *
+ * Return: the name (empty if the platform did not report one).
+ */
+const char *vscmi_sub_vendor(struct vscmi *vscmi)
+{
+	return vscmi->info.sub_vendor;
+}
+EXPORT_SYMBOL_NS_GPL(vscmi_sub_vendor, VSCMI_NS);
+
+/**
+ * vscmi_impl_version() - the platform's implementation version
+ * @vscmi: the agent
+ *
+ * With the vendor names, what a vendor protocol plug-in checks before it
+ * speaks a vendor protocol (ids 0x80 to 0xff mean different things on
+ * different platforms).
+ *
+ * Return: the version (0 if the platform did not report one).
+ */
+u32 vscmi_impl_version(struct vscmi *vscmi)
+{
+	return vscmi->info.impl_version;
+}
+EXPORT_SYMBOL_NS_GPL(vscmi_impl_version, VSCMI_NS);
+
 /* sysfs */
 
 static struct vscmi *to_vscmi(struct device *dev)
@@ -367,6 +395,70 @@ static ssize_t delayed_timeout_ms_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(delayed_timeout_ms);
 
+static ssize_t user_protocols_show(struct device *dev, struct device_attribute *attr,
+				   char *buf)
+{
+	struct vscmi *vscmi = to_vscmi(dev);
+	DECLARE_BITMAP(allow, 256);
+	unsigned int lo, hi;
+	int len = 0;
+
+	spin_lock_irq(&vscmi->lock);
+	bitmap_copy(allow, vscmi->user_allow, 256);
+	spin_unlock_irq(&vscmi->lock);
+	for_each_set_bitrange(lo, hi, allow, 256) {
+		if (hi - lo == 1)
+			len += sysfs_emit_at(buf, len, "%s0x%02x", len ? " " : "", lo);
+		else
+			len += sysfs_emit_at(buf, len, "%s0x%02x-0x%02x", len ? " " : "",
+					     lo, hi - 1);
+	}
+	len += sysfs_emit_at(buf, len, "\n");
+	return len;
+}
+
+/* "0x80-0xff", "0x15 0x80,0x81", "none": protocol ids and ranges. */
+static ssize_t user_protocols_store(struct device *dev, struct device_attribute *attr,
+				    const char *buf, size_t count)
+{
+	struct vscmi *vscmi = to_vscmi(dev);
+	DECLARE_BITMAP(allow, 256);
+	char *copy, *p, *tok, *dash;
+	u8 lo, hi;
+	int err = 0;
+
+	bitmap_zero(allow, 256);
+	copy = kstrndup(buf, count, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	p = strim(copy);
+	if (strcmp(p, "none")) {
+		while ((tok = strsep(&p, " ,\t\n"))) {
+			if (!*tok)
+				continue;
+			dash = strchr(tok, '-');
+			if (dash)
+				*dash++ = '\0';
+			err = kstrtou8(tok, 0, &lo);
+			if (!err)
+				err = dash ? kstrtou8(dash, 0, &hi) : (hi = lo, 0);
+			if (!err && (hi < lo || lo < VSCMI_PROTO_BASE))
+				err = -EINVAL;
+			if (err)
+				break;
+			bitmap_set(allow, lo, hi - lo + 1);
+		}
+	}
+	kfree(copy);
+	if (err)
+		return err;
+	spin_lock_irq(&vscmi->lock);
+	bitmap_copy(vscmi->user_allow, allow, 256);
+	spin_unlock_irq(&vscmi->lock);
+	return count;
+}
+static DEVICE_ATTR_RW(user_protocols);
+
 static struct attribute *vscmi_attrs[] = {
 	&dev_attr_version.attr,
 	&dev_attr_vendor.attr,
@@ -378,6 +470,7 @@ static struct attribute *vscmi_attrs[] = {
 	&dev_attr_protocols.attr,
 	&dev_attr_timeout_ms.attr,
 	&dev_attr_delayed_timeout_ms.attr,
+	&dev_attr_user_protocols.attr,
 	NULL
 };
 

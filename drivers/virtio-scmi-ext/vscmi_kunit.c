@@ -232,6 +232,22 @@ static void update_intervals(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vscmi_config_to_us(0), 0);
 }
 
+static void user_denied(struct kunit *test)
+{
+	/* Base permissions and reset, system power state, negotiation */
+	KUNIT_EXPECT_TRUE(test, vscmi_user_denied(VSCMI_PROTO_BASE, 0x9));
+	KUNIT_EXPECT_TRUE(test, vscmi_user_denied(VSCMI_PROTO_BASE, 0xa));
+	KUNIT_EXPECT_TRUE(test, vscmi_user_denied(VSCMI_PROTO_BASE, 0xb));
+	KUNIT_EXPECT_TRUE(test, vscmi_user_denied(VSCMI_PROTO_SYSTEM, 0x3));
+	KUNIT_EXPECT_TRUE(test, vscmi_user_denied(VSCMI_PROTO_SYSTEM, 0x5));
+	KUNIT_EXPECT_TRUE(test, vscmi_user_denied(0x80, 0x10));
+	/* discovery and vendor commands are the allow-list's business */
+	KUNIT_EXPECT_FALSE(test, vscmi_user_denied(VSCMI_PROTO_BASE, 0x3));
+	KUNIT_EXPECT_FALSE(test, vscmi_user_denied(VSCMI_PROTO_SYSTEM, 0x0));
+	KUNIT_EXPECT_FALSE(test, vscmi_user_denied(0x80, 0x3));
+	KUNIT_EXPECT_FALSE(test, vscmi_user_denied(VSCMI_PROTO_SENSOR, 0x6));
+}
+
 static struct kunit_case vscmi_cases[] = {
 	KUNIT_CASE(hdr_pack_fields),
 	KUNIT_CASE(hdr_round_trip),
@@ -246,6 +262,7 @@ static struct kunit_case vscmi_cases[] = {
 	KUNIT_CASE(scale_value),
 	KUNIT_CASE(sensor_axis),
 	KUNIT_CASE(update_intervals),
+	KUNIT_CASE(user_denied),
 	{}
 };
 

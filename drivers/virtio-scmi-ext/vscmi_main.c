@@ -181,9 +181,14 @@ static int vscmi_probe(struct virtio_device *vdev)
 	err = vscmi_discover(vscmi);
 	if (err)
 		goto stop;
-	err = vscmi_adevs_create(vscmi);
+	/* The user channel: vendor protocols until the administrator says. */
+	bitmap_set(vscmi->user_allow, VSCMI_PROTO_VENDOR_MIN, 256 - VSCMI_PROTO_VENDOR_MIN);
+	err = vscmi_cdev_create(vscmi);
 	if (err)
 		goto stop;
+	err = vscmi_adevs_create(vscmi);
+	if (err)
+		goto cdev;
 
 	dev_info(&vdev->dev,
 		 "SCMI %u.%u platform \"%s\" \"%s\" 0x%08x: %u protocols, %u command channels%s\n",
@@ -194,6 +199,8 @@ static int vscmi_probe(struct virtio_device *vdev)
 		 vscmi->evtq ? ", event queue" : "");
 	return 0;
 
+cdev:
+	vscmi_cdev_destroy(vscmi);
 stop:
 	vscmi_transport_stop(vscmi);
 	vscmi_transport_free(vscmi);
@@ -209,6 +216,7 @@ static void vscmi_remove(struct virtio_device *vdev)
 {
 	struct vscmi *vscmi = vdev->priv;
 
+	vscmi_cdev_destroy(vscmi);
 	vscmi_adevs_destroy(vscmi);
 	vscmi_transport_stop(vscmi);
 	vscmi_transport_free(vscmi);

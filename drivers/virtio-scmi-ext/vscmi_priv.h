@@ -154,7 +154,10 @@ struct vscmi_info {
  * @info: discovery results, read-only after probe
  * @adevs: the protocols' auxiliary devices
  * @num_adevs: entries of @adevs
- * @id: instance number, used in auxiliary device ids
+ * @id: instance number, used in auxiliary device ids and /dev/vscmiN
+ * @cdev: the user channel
+ * @user_allow: protocols the user channel may address (sysfs
+ *	user_protocols); protected by @lock
  */
 struct vscmi {
 	struct virtio_device *vdev;
@@ -188,6 +191,8 @@ struct vscmi {
 	struct vscmi_device **adevs;
 	unsigned int num_adevs;
 	int id;
+	struct vscmi_cdev *cdev;
+	DECLARE_BITMAP(user_allow, 256);
 };
 
 /* vscmi_transport.c */
@@ -197,6 +202,10 @@ void vscmi_transport_stop(struct vscmi *vscmi);
 int vscmi_transport_restart(struct vscmi *vscmi);
 void vscmi_transport_free(struct vscmi *vscmi);
 void vscmi_events_restored(struct vscmi *vscmi);
+
+/* vscmi_chardev.c */
+int vscmi_cdev_create(struct vscmi *vscmi);
+void vscmi_cdev_destroy(struct vscmi *vscmi);
 
 /* vscmi_base.c */
 int vscmi_discover(struct vscmi *vscmi);

@@ -240,9 +240,15 @@ static int vscmi_check_response(struct vscmi *vscmi, struct vscmi_slot *s)
 				    x->protocol, x->id, s->token, raw);
 		return -EPROTO;
 	}
+	x->status = (s32)get_unaligned_le32(s->rsp + 4);
+	if (x->status) {
+		x->rx = NULL;
+		x->rx_len = 0;
+		return vscmi_status_to_errno(x->status);
+	}
 	x->rx = s->rsp + 8;
 	x->rx_len = len - 8;
-	return vscmi_status_to_errno((s32)get_unaligned_le32(s->rsp + 4));
+	return 0;
 }
 
 static int vscmi_wait_response(struct vscmi *vscmi, struct vscmi_slot *s)
@@ -293,9 +299,12 @@ static int vscmi_wait_delayed(struct vscmi *vscmi, struct vscmi_slot *s)
 				    x->protocol, x->id, s->dly_len + 4);
 		return -EPROTO;
 	}
+	x->status = (s32)get_unaligned_le32(s->dly);
+	if (x->status)
+		return vscmi_status_to_errno(x->status);
 	x->rx = s->dly + 4;
 	x->rx_len = s->dly_len - 4;
-	return vscmi_status_to_errno((s32)get_unaligned_le32(s->dly));
+	return 0;
 }
 
 static int __vscmi_do_xfer(struct vscmi *vscmi, struct vscmi_xfer *xfer,
@@ -310,6 +319,7 @@ static int __vscmi_do_xfer(struct vscmi *vscmi, struct vscmi_xfer *xfer,
 		return -EINVAL;
 	xfer->rx = NULL;
 	xfer->rx_len = 0;
+	xfer->status = 0;
 	down_read(&vscmi->gate);
 	err = vscmi_send(vscmi, s, delayed);
 	if (!err)
