@@ -9,7 +9,7 @@
 #   -k DIR   where our modules are (default /mnt/work/ko)
 # Tests: probe discovery hwmon sensors_tool async iio iio_buffer
 #        iio_trigger poweroff unsubscribe hostile_response hostile_timeout
-#        hostile_delayed hostile_events rebind
+#        hostile_delayed hostile_events user user_gone rebind
 # Environment: VA_SCMI_CTL (the model's control directory, default
 #              /mnt/work/scmi-ctl); SCMI_VENDOR, SCMI_SUB_VENDOR,
 #              SCMI_IMPL (what the model was started with)
@@ -24,6 +24,7 @@ while getopts "k:" o; do
 done
 shift $((OPTIND - 1))
 n=0
+: "${SCMI_VENDOR:=va-rig}"
 
 . "$HERE/ctl-lib.sh"
 ctl() { va_ctl "${VA_SCMI_CTL:-/mnt/work/scmi-ctl}" 30 "$@"; }
@@ -92,7 +93,7 @@ t_probe() {
 t_discovery() {
 	s=$(dev)/scmi
 	expect_eq version "$(rd "$s/version")" 2.1
-	expect_eq vendor "$(rd "$s/vendor")" "${SCMI_VENDOR:-va-rig}"
+	expect_eq vendor "$(rd "$s/vendor")" "$SCMI_VENDOR"
 	expect_eq sub_vendor "$(rd "$s/sub_vendor")" "${SCMI_SUB_VENDOR:-virtio-auto}"
 	expect_eq impl_version "$(rd "$s/impl_version")" "${SCMI_IMPL:-0x00010203}"
 	expect_eq num_agents "$(rd "$s/num_agents")" 2
@@ -348,6 +349,63 @@ t_hostile_events() {
 	expect_eq unhandled_notifications "$(stat_of unhandled_notifications)" $((u0 + 1))
 	expect "short power notification refused" sh -c "dmesg | grep -q 'malformed notification (event 0, 4 bytes)'"
 	find_hwmon && expect_eq "sensors still read" "$(rd "$HWMON/temp1_input")" 45123
+}
+
+TOOL=${SCMI_TOOL:-/mnt/work/va-scmi-tool}
+cdev() { for c in /dev/vscmi*; do [ -e "$c" ] && echo "$c"; done | head -n 1; }
+
+# The user channel: vendor protocol round trips; the allow-list; the
+# commands the kernel keeps; CAP_SYS_ADMIN.
+t_user() {
+	c=$(cdev)
+	expect "/dev/vscmiN exists" test -c "$c"
+	u=$(dev)/scmi/user_protocols
+	expect_eq "default allow-list" "$(rd "$u")" "0x80-0xff"
+	expect_eq "vendor ADD" "$($TOOL xfer "$c" 0x80 4 u32:40 u32:2)" "status=0 rx=2a000000"
+	expect_eq "vendor ECHO" "$($TOOL xfer "$c" 0x80 3 de ad be ef 01 02)" "status=0 rx=deadbeef0102"
+	expect_eq "status of an unknown message" "$($TOOL xfer "$c" 0x80 0x7f)" "status=-4 rx="
+	expect_eq "return values cut to the room" "$($TOOL xfer "$c" 0x80 3 -r 2 de ad be ef)" \
+		"status=0 rx=dead"
+	expect_eq "sensor protocol not allowed" "$($TOOL xfer "$c" 0x15 6 u32:1 u32:0)" "error=EPERM"
+	echo "0x15 0x80-0xff" >"$u" || fail "set allow-list"
+	expect_eq "allow-list" "$(rd "$u")" "0x15 0x80-0xff"
+	expect_eq "sensor read when allowed" "$($TOOL xfer "$c" 0x15 6 u32:1 u32:0)" \
+		"status=0 rx=e835$(printf '%028d' 0)"
+	expect_eq "asynchronous read, delayed response" "$($TOOL xfer "$c" 0x15 6 -d u32:5 u32:1)" \
+		"status=0 rx=05000000d7$(printf '%030d' 0)"
+	echo "0x10-0xff" >"$u" || fail "allow everything"
+	expect_eq "Base RESET_AGENT_CONFIGURATION refused" "$($TOOL xfer "$c" 0x10 0xb u32:0)" "error=EPERM"
+	expect_eq "SYSTEM_POWER_STATE_SET refused" "$($TOOL xfer "$c" 0x12 3 u32:0 u32:0)" "error=EPERM"
+	expect_eq "POWER_STATE_NOTIFY refused" "$($TOOL xfer "$c" 0x12 5 u32:0)" "error=EPERM"
+	expect_eq "NEGOTIATE_PROTOCOL_VERSION refused" "$($TOOL xfer "$c" 0x15 0x10 u32:0x30000)" "error=EPERM"
+	expect_eq "Base vendor when allowed" "$($TOOL xfer "$c" 0x10 3)" \
+		"status=0 rx=$(printf '%s' "$SCMI_VENDOR" | od -An -tx1 -v | tr -d ' \n')$(printf '%0*d' $((32 - 2 * ${#SCMI_VENDOR})) 0)"
+	expect "allow-list refuses junk" sh -c "! echo 0x80-0x7f >$u"
+	echo none >"$u" || fail "allow nothing"
+	expect_eq "vendor refused with an empty list" "$($TOOL xfer "$c" 0x80 4 u32:1 u32:1)" "error=EPERM"
+	echo 0x80-0xff >"$u"
+	expect_eq "too long" "$($TOOL xfer "$c" 0x80 3 $(i=0; while [ $i -lt 1025 ]; do printf '00 '; i=$((i + 1)); done))" \
+		"error=EINVAL"
+	chmod 666 "$c"
+	expect_eq "unprivileged user refused" \
+		"$(setpriv --reuid=65534 --regid=65534 --clear-groups $TOOL xfer "$c" 0x80 4 u32:1 u32:1)" \
+		"error=EPERM"
+	chmod 600 "$c"
+}
+
+# A file open while the device goes away: its command fails cleanly.
+t_user_gone() {
+	c=$(cdev)
+	vdev=$(basename "$(dev)")
+	$TOOL xfer "$c" 0x80 4 -w 2 u32:1 u32:1 >/tmp/gone.out &
+	sleep 0.5
+	echo "$vdev" >$DRV/unbind || fail "unbind"
+	wait
+	expect_eq "command after the device went" "$(cat /tmp/gone.out)" "error=ENODEV"
+	echo "$vdev" >$DRV/bind || fail "bind"
+	wait_for /sys/bus/auxiliary/drivers/virtio_scmi_ext_sensor.sensor/virtio_scmi_ext.sensor.0 50 ||
+		fail "sensor front-end did not bind again"
+	expect_eq "new channel works" "$($TOOL xfer "$(cdev)" 0x80 4 u32:1 u32:1)" "status=0 rx=02000000"
 }
 
 # Unbind and bind the device: discovery again, front-ends again, no leaks.

@@ -6,7 +6,7 @@
 # an orderly power-off requested by the platform, and every fault the model
 # injects. On the debug lane the same runs under KASAN, lockdep and kmemleak.
 
-SCMI_TESTS=${SCMI_TESTS:-"probe discovery hwmon sensors_tool async iio iio_buffer iio_trigger poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events rebind"}
+SCMI_TESTS=${SCMI_TESTS:-"probe discovery hwmon sensors_tool async iio iio_buffer iio_trigger poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user user_gone rebind"}
 
 suite_scmi() {
 	local lane=$1 transport=$2 t=scmi-$1-$2 out obj tools mpid rc timeout=300
@@ -20,6 +20,7 @@ suite_scmi() {
 	}
 	cp "$obj"/drivers/virtio-scmi-ext/*.ko "$out/ko/"
 	tools=$("$VA_TESTING/scripts/host-tools.sh")
+	cp "$tools/va-scmi-tool" "$out/"
 	"$tools/va-scmi-model" --socket "$out/scmi.sock" --ctl-dir "$out/scmi-ctl" \
 		--vendor "$vendor" --impl-version "$impl" --late-ms 1500 \
 		>"$out/model.log" 2>&1 &
