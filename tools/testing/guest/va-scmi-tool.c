@@ -10,9 +10,10 @@
  *	open and the command; -r sets the room for return values (default
  *	1024).  Prints "status=S rx=HEX" or "error=NAME".
  *   va-scmi-tool bench DEV SENSOR HWMON_FILE IIO_FILE N ROUNDS
- *	per round, N reads of sensor SENSOR each way: SENSOR_READING_GET
- *	through DEV (bare), the hwmon file, the IIO file; prints one line
- *	per round: "round R bare_us=.. hwmon_us=.. iio_us=.." (medians)
+ *	per round, N reads of sensor SENSOR each way, in alternating chunks:
+ *	SENSOR_READING_GET through DEV (bare), the hwmon file, the IIO file;
+ *	prints one line per round: "round R bare_us=.. hwmon_us=.. iio_us=.."
+ *	(medians)
  *   va-scmi-tool latency IIO_DEV_DIR N
  *	enables the IIO device's buffer (all channels and the timestamp, the
  *	monotonic clock), reads N samples one at a time and prints the
@@ -159,13 +160,33 @@ static int read_file(int fd)
 	return pread(fd, buf, sizeof(buf), 0) > 0 ? 0 : -1;
 }
 
+static int bare_read(int fd, unsigned int sensor)
+{
+	struct vscmi_ioc_xfer io = { .protocol = 0x15, .message = 0x6 };
+	uint8_t tx[8] = { sensor }, rx[64];
+
+	io.tx_len = sizeof(tx);
+	io.tx_ptr = (uintptr_t)tx;
+	io.rx_len = sizeof(rx);
+	io.rx_ptr = (uintptr_t)rx;
+	if (ioctl(fd, VSCMI_IOC_XFER, &io) || io.status) {
+		fprintf(stderr, "bare read failed: %s status %d\n", strerror(errno), io.status);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Each round takes n reads each way, in chunks of BENCH_CHUNK that
+ * alternate between the three, so drift on the machine hits all three.
+ */
+#define BENCH_CHUNK	25
+
 static int cmd_bench(int argc, char **argv)
 {
-	unsigned int sensor, n, rounds, r, i;
-	struct vscmi_ioc_xfer io;
-	uint8_t tx[8], rx[64];
-	uint64_t *t, t0;
-	int fd, hw, iio;
+	unsigned int sensor, n, rounds, r, i, k, way;
+	uint64_t *t[3], t0;
+	int fd, hw, iio, err;
 
 	if (argc != 7)
 		return 2;
@@ -175,52 +196,31 @@ static int cmd_bench(int argc, char **argv)
 	fd = open(argv[1], O_RDWR);
 	hw = open(argv[3], O_RDONLY);
 	iio = open(argv[4], O_RDONLY);
-	t = calloc(n, sizeof(*t));
-	if (fd < 0 || hw < 0 || iio < 0 || !t || !n) {
+	for (way = 0; way < 3; way++)
+		t[way] = calloc(n + BENCH_CHUNK, sizeof(uint64_t));
+	if (fd < 0 || hw < 0 || iio < 0 || !t[0] || !t[1] || !t[2] || !n) {
 		perror("va-scmi-tool bench: open");
 		return 1;
 	}
-	memset(tx, 0, sizeof(tx));
-	tx[0] = sensor;
 	for (r = 1; r <= rounds; r++) {
-		double bare, hwmon, iiom;
-
-		for (i = 0; i < n; i++) {
-			memset(&io, 0, sizeof(io));
-			io.protocol = 0x15;
-			io.message = 0x6;
-			io.tx_len = sizeof(tx);
-			io.tx_ptr = (uintptr_t)tx;
-			io.rx_len = sizeof(rx);
-			io.rx_ptr = (uintptr_t)rx;
-			t0 = now_ns();
-			if (ioctl(fd, VSCMI_IOC_XFER, &io) || io.status) {
-				fprintf(stderr, "bare read failed: %s status %d\n",
-					strerror(errno), io.status);
-				return 1;
+		for (i = 0; i < n; i += BENCH_CHUNK) {
+			for (way = 0; way < 3; way++) {
+				for (k = i; k < i + BENCH_CHUNK && k < n; k++) {
+					t0 = now_ns();
+					if (way == 0)
+						err = bare_read(fd, sensor);
+					else
+						err = read_file(way == 1 ? hw : iio);
+					if (err) {
+						perror("va-scmi-tool bench: read");
+						return 1;
+					}
+					t[way][k] = now_ns() - t0;
+				}
 			}
-			t[i] = now_ns() - t0;
 		}
-		bare = median_us(t, n);
-		for (i = 0; i < n; i++) {
-			t0 = now_ns();
-			if (read_file(hw)) {
-				perror("hwmon read");
-				return 1;
-			}
-			t[i] = now_ns() - t0;
-		}
-		hwmon = median_us(t, n);
-		for (i = 0; i < n; i++) {
-			t0 = now_ns();
-			if (read_file(iio)) {
-				perror("iio read");
-				return 1;
-			}
-			t[i] = now_ns() - t0;
-		}
-		iiom = median_us(t, n);
-		printf("round %u bare_us=%.1f hwmon_us=%.1f iio_us=%.1f\n", r, bare, hwmon, iiom);
+		printf("round %u bare_us=%.1f hwmon_us=%.1f iio_us=%.1f\n", r,
+		       median_us(t[0], n), median_us(t[1], n), median_us(t[2], n));
 		fflush(stdout);
 	}
 	return 0;
