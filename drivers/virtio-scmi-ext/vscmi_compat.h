@@ -80,6 +80,13 @@ static inline int iio_push_to_buffers_with_ts(struct iio_dev *indio_dev, void *d
 }
 #endif
 
+/* 6.13 made the state of iio_info.write_event_config() a bool. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#define VSCMI_IIO_EVENT_STATE	int
+#else
+#define VSCMI_IIO_EVENT_STATE	bool
+#endif
+
 /* 7.0 added typed allocation helpers; the driver passes its GFP flags. */
 #ifndef kzalloc_obj
 #define kzalloc_obj(obj, gfp)	kzalloc(sizeof(obj), gfp)

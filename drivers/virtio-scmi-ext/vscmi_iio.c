@@ -14,6 +14,9 @@
  * - the others: a triggered buffer whose handler polls SENSOR_READING_GET
  *   (any IIO trigger, e.g. iio-trig-sysfs or iio-trig-hrtimer).
  *
+ * Trip points of scalar sensors are threshold events: rising (trip 0) and
+ * falling (trip 1), with a value in raw units and an enable.
+ *
  * Timestamps are the guest's: the time the event queue interrupt arrived
  * (notifications) or the trigger fired, in the IIO device's clock
  * (current_timestamp_clock).  Platform timestamps use another time base
@@ -21,6 +24,7 @@
  */
 #include <linux/device.h>
 #include <linux/iio/buffer.h>
+#include <linux/iio/events.h>
 #include <linux/iio/iio.h>
 #include <linux/iio/kfifo_buf.h>
 #include <linux/iio/trigger_consumer.h>
@@ -242,7 +246,7 @@ static int vscmi_iio_write_raw(struct iio_dev *indio, struct iio_chan_spec const
 			       int val, int val2, long mask)
 {
 	struct vscmi_iio *v = iio_priv(indio);
-	u64 uhz, us, best = 0, diff, best_diff = U64_MAX;
+	u64 uhz, us, iv, best = 0, diff, best_diff = U64_MAX;
 	unsigned int i;
 	int err;
 
@@ -254,7 +258,8 @@ static int vscmi_iio_write_raw(struct iio_dev *indio, struct iio_chan_spec const
 	us = div64_u64(1000000000000ULL, uhz);
 	/* the nearest interval the sensor offers */
 	for (i = 0; i < v->d->num_intervals; i++) {
-		diff = abs_diff(us, (u64)v->d->intervals_us[i]);
+		iv = v->d->intervals_us[i];
+		diff = us > iv ? us - iv : iv - us;
 		if (diff < best_diff) {
 			best_diff = diff;
 			best = v->d->intervals_us[i];
@@ -281,10 +286,118 @@ static int vscmi_iio_read_avail(struct iio_dev *indio, struct iio_chan_spec cons
 	return IIO_AVAIL_LIST;
 }
 
+static const struct iio_event_spec vscmi_iio_trip_events[VSCMI_TRIPS] = {
+	[VSCMI_TRIP_RISING] = {
+		.type = IIO_EV_TYPE_THRESH,
+		.dir = IIO_EV_DIR_RISING,
+		.mask_separate = BIT(IIO_EV_INFO_VALUE) | BIT(IIO_EV_INFO_ENABLE),
+	},
+	[VSCMI_TRIP_FALLING] = {
+		.type = IIO_EV_TYPE_THRESH,
+		.dir = IIO_EV_DIR_FALLING,
+		.mask_separate = BIT(IIO_EV_INFO_VALUE) | BIT(IIO_EV_INFO_ENABLE),
+	},
+};
+
+static unsigned int vscmi_iio_trip_of(enum iio_event_direction dir)
+{
+	return dir == IIO_EV_DIR_RISING ? VSCMI_TRIP_RISING : VSCMI_TRIP_FALLING;
+}
+
+static int vscmi_iio_read_event_value(struct iio_dev *indio,
+				      const struct iio_chan_spec *chan,
+				      enum iio_event_type type,
+				      enum iio_event_direction dir,
+				      enum iio_event_info info, int *val, int *val2)
+{
+	struct vscmi_iio *v = iio_priv(indio);
+	bool enabled;
+	s64 value;
+	int err;
+
+	err = vscmi_sensor_trip_get(v->s, v->d, vscmi_iio_trip_of(dir), &value, &enabled);
+	if (err)
+		return err;
+	if (value > INT_MAX || value < INT_MIN)
+		return -ERANGE;
+	*val = value;
+	return IIO_VAL_INT;
+}
+
+static int vscmi_iio_write_event_value(struct iio_dev *indio,
+				       const struct iio_chan_spec *chan,
+				       enum iio_event_type type,
+				       enum iio_event_direction dir,
+				       enum iio_event_info info, int val, int val2)
+{
+	struct vscmi_iio *v = iio_priv(indio);
+	unsigned int trip = vscmi_iio_trip_of(dir);
+	bool enabled = false;
+	s64 old;
+
+	/* a new value keeps the trip point armed if it was */
+	if (vscmi_sensor_trip_get(v->s, v->d, trip, &old, &enabled))
+		enabled = false;
+	return vscmi_sensor_trip_set(v->s, v->d, trip, val, enabled);
+}
+
+static int vscmi_iio_read_event_config(struct iio_dev *indio,
+				       const struct iio_chan_spec *chan,
+				       enum iio_event_type type,
+				       enum iio_event_direction dir)
+{
+	struct vscmi_iio *v = iio_priv(indio);
+	bool enabled;
+	s64 value;
+
+	if (vscmi_sensor_trip_get(v->s, v->d, vscmi_iio_trip_of(dir), &value, &enabled))
+		return 0;
+	return enabled;
+}
+
+static int vscmi_iio_write_event_config(struct iio_dev *indio,
+					const struct iio_chan_spec *chan,
+					enum iio_event_type type,
+					enum iio_event_direction dir,
+					VSCMI_IIO_EVENT_STATE state)
+{
+	struct vscmi_iio *v = iio_priv(indio);
+	unsigned int trip = vscmi_iio_trip_of(dir);
+	bool enabled;
+	s64 value;
+
+	/* without a value there is nothing to arm */
+	if (vscmi_sensor_trip_get(v->s, v->d, trip, &value, &enabled))
+		return state ? -EINVAL : 0;
+	return vscmi_sensor_trip_set(v->s, v->d, trip, value, state);
+}
+
+/**
+ * vscmi_iio_trip() - a trip point fired: an IIO threshold event
+ * @v: the sensor's IIO state
+ * @trip: VSCMI_TRIP_RISING or VSCMI_TRIP_FALLING
+ * @rx_time: guest time (CLOCK_BOOTTIME) the event interrupt arrived
+ */
+void vscmi_iio_trip(struct vscmi_iio *v, unsigned int trip, ktime_t rx_time)
+{
+	struct iio_dev *indio = v->indio;
+	enum iio_chan_type type = indio->channels[0].type;
+	enum iio_event_direction dir;
+	s64 ts;
+
+	dir = trip == VSCMI_TRIP_RISING ? IIO_EV_DIR_RISING : IIO_EV_DIR_FALLING;
+	ts = iio_get_time_ns(indio) - ktime_to_ns(ktime_sub(ktime_get_boottime(), rx_time));
+	iio_push_event(indio, IIO_UNMOD_EVENT_CODE(type, 0, IIO_EV_TYPE_THRESH, dir), ts);
+}
+
 static const struct iio_info vscmi_iio_info = {
 	.read_raw = vscmi_iio_read_raw,
 	.write_raw = vscmi_iio_write_raw,
 	.read_avail = vscmi_iio_read_avail,
+	.read_event_value = vscmi_iio_read_event_value,
+	.write_event_value = vscmi_iio_write_event_value,
+	.read_event_config = vscmi_iio_read_event_config,
+	.write_event_config = vscmi_iio_write_event_config,
 };
 
 static int vscmi_iio_notify_onoff(struct vscmi_iio *v, bool on)
@@ -324,6 +437,25 @@ static int vscmi_iio_predisable(struct iio_dev *indio)
 	err = vscmi_iio_notify_onoff(v, false);
 	mutex_unlock(&v->lock);
 	return err;
+}
+
+/**
+ * vscmi_iio_restored() - after a device reset, resume a running stream
+ * @v: the sensor's IIO state
+ */
+void vscmi_iio_restored(struct vscmi_iio *v)
+{
+	int err = 0;
+
+	mutex_lock(&v->lock);
+	if (v->streaming) {
+		err = vscmi_iio_configure(v, 0);
+		if (!err)
+			err = vscmi_iio_notify_onoff(v, true);
+	}
+	mutex_unlock(&v->lock);
+	if (err)
+		dev_err(&v->indio->dev, "cannot resume the stream: %d\n", err);
 }
 
 static const struct iio_buffer_setup_ops vscmi_iio_notify_ops = {
@@ -411,6 +543,10 @@ static int vscmi_iio_channels(struct device *dev, struct vscmi_iio *v,
 		if (v->d->update_notify && v->d->num_intervals) {
 			c->info_mask_shared_by_all = BIT(IIO_CHAN_INFO_SAMP_FREQ);
 			c->info_mask_shared_by_all_available = BIT(IIO_CHAN_INFO_SAMP_FREQ);
+		}
+		if (!v->d->num_axes && vscmi_sensor_trips(v->d)) {
+			c->event_spec = vscmi_iio_trip_events;
+			c->num_event_specs = vscmi_sensor_trips(v->d);
 		}
 		c->scan_index = i;
 		c->scan_type.sign = 's';

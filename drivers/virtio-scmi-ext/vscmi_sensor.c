@@ -67,6 +67,143 @@ out:
 	return err;
 }
 
+/**
+ * vscmi_sensor_trips() - trip points the front-ends offer for a sensor
+ * @d: the sensor
+ *
+ * Return: 0 to VSCMI_TRIPS; multi-axis sensors have none here.
+ */
+unsigned int vscmi_sensor_trips(const struct vscmi_sensor_desc *d)
+{
+	return d->num_axes ? 0 : min_t(unsigned int, d->num_trips, VSCMI_TRIPS);
+}
+
+/**
+ * vscmi_sensor_trip_set() - SENSOR_TRIP_POINT_CONFIG
+ * @s: the sensors
+ * @d: the sensor
+ * @trip: VSCMI_TRIP_RISING or VSCMI_TRIP_FALLING
+ * @value: the threshold, in the sensor's unit and scale
+ * @enable: arm the trip point (in its direction) or disarm it
+ *
+ * Return: 0 or a negative errno.
+ */
+int vscmi_sensor_trip_set(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d,
+			  unsigned int trip, s64 value, bool enable)
+{
+	struct vscmi_trips *t = &s->trips[d - s->desc];
+	__le32 param[4];
+	u32 ctrl;
+	int err;
+
+	if (trip >= vscmi_sensor_trips(d))
+		return -EINVAL;
+	/* direction [1:0]: 1 rising, 2 falling, 0 disabled; trip id [11:4] */
+	ctrl = FIELD_PREP(GENMASK(11, 4), trip) |
+	       (enable ? (trip == VSCMI_TRIP_RISING ? 1 : 2) : 0);
+	param[0] = cpu_to_le32(d->id);
+	param[1] = cpu_to_le32(ctrl);
+	param[2] = cpu_to_le32(lower_32_bits(value));
+	param[3] = cpu_to_le32(upper_32_bits(value));
+	mutex_lock(&s->trip_lock);
+	err = vscmi_cmd(s->vscmi, VSCMI_PROTO_SENSOR, VSCMI_SENSOR_TRIP_POINT_CONFIG,
+			param, sizeof(param), NULL, 0, 0, NULL);
+	if (!err) {
+		t->value[trip] = value;
+		t->set[trip] = true;
+		t->enabled[trip] = enable;
+		t->alarm[trip] = false;
+	}
+	mutex_unlock(&s->trip_lock);
+	return err;
+}
+
+/**
+ * vscmi_sensor_trip_get() - the threshold last written
+ * @s: the sensors
+ * @d: the sensor
+ * @trip: VSCMI_TRIP_RISING or VSCMI_TRIP_FALLING
+ * @value: the threshold
+ * @enabled: whether it is armed
+ *
+ * Return: 0, or -ENODATA before the first write.
+ */
+int vscmi_sensor_trip_get(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d,
+			  unsigned int trip, s64 *value, bool *enabled)
+{
+	struct vscmi_trips *t = &s->trips[d - s->desc];
+	int err = 0;
+
+	if (trip >= vscmi_sensor_trips(d))
+		return -EINVAL;
+	mutex_lock(&s->trip_lock);
+	if (t->set[trip]) {
+		*value = t->value[trip];
+		*enabled = t->enabled[trip];
+	} else {
+		err = -ENODATA;
+	}
+	mutex_unlock(&s->trip_lock);
+	return err;
+}
+
+/**
+ * vscmi_sensor_alarm_take() - read and clear a trip point's alarm
+ * @s: the sensors
+ * @d: the sensor
+ * @trip: VSCMI_TRIP_RISING or VSCMI_TRIP_FALLING
+ *
+ * Return: true if the trip point fired since the last call.
+ */
+bool vscmi_sensor_alarm_take(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d,
+			     unsigned int trip)
+{
+	struct vscmi_trips *t = &s->trips[d - s->desc];
+	bool alarm;
+
+	if (trip >= vscmi_sensor_trips(d))
+		return false;
+	mutex_lock(&s->trip_lock);
+	alarm = t->alarm[trip];
+	t->alarm[trip] = false;
+	mutex_unlock(&s->trip_lock);
+	return alarm;
+}
+
+static void vscmi_sensor_trip_event(struct vscmi_sensors *s, u32 id, const u8 *p,
+				    size_t len, ktime_t rx_time)
+{
+	struct device *dev = &s->vd->adev.dev;
+	const struct vscmi_sensor_desc *d = NULL;
+	unsigned int i, trip;
+	u32 desc;
+
+	for (i = 0; i < s->num; i++)
+		if (s->desc[i].id == id)
+			d = &s->desc[i];
+	/* trip_point_desc: trip id [7:0], direction [16] (1: rising) */
+	if (!d || len < 4) {
+		dev_err_ratelimited(dev, "trip point event for sensor %u dropped\n", id);
+		return;
+	}
+	desc = get_unaligned_le32(p);
+	trip = desc & 0xff;
+	if (trip >= vscmi_sensor_trips(d)) {
+		dev_err_ratelimited(dev, "sensor %u: event for trip point %u, which is not set\n",
+				    id, trip);
+		return;
+	}
+	mutex_lock(&s->trip_lock);
+	s->trips[d - s->desc].alarm[trip] = true;
+	mutex_unlock(&s->trip_lock);
+	dev_dbg(dev, "sensor %u: trip point %u crossed %s\n", id, trip,
+		desc & BIT(16) ? "rising" : "falling");
+	if (s->hwmon)
+		vscmi_hwmon_trip(s, d, trip);
+	if (s->iio && s->iio[d - s->desc])
+		vscmi_iio_trip(s->iio[d - s->desc], trip, rx_time);
+}
+
 static void vscmi_sensor_ext_name(struct vscmi_sensors *s, struct vscmi_sensor_desc *d)
 {
 	u8 rx[4 + VSCMI_EXT_NAME_LEN];
@@ -241,6 +378,9 @@ static void vscmi_sensor_notify(struct vscmi_event_nb *nb, u8 event,
 	}
 	id = get_unaligned_le32((const u8 *)payload + 4);
 	switch (event) {
+	case VSCMI_SENSOR_EVT_TRIP_POINT:
+		vscmi_sensor_trip_event(s, id, (const u8 *)payload + 8, len - 8, rx_time);
+		break;
 	case VSCMI_SENSOR_EVT_UPDATE:
 		v = vscmi_iio_find(s, id);
 		if (v)
@@ -252,6 +392,49 @@ static void vscmi_sensor_notify(struct vscmi_event_nb *nb, u8 event,
 		break;
 	default:
 		dev_dbg(&s->vd->adev.dev, "sensor event %u (sensor %u) ignored\n", event, id);
+	}
+}
+
+/* Ask for TRIP_POINT_EVENT notifications of every sensor with trip points. */
+static void vscmi_sensor_trip_notify(struct vscmi_sensors *s)
+{
+	__le32 param[2];
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < s->num; i++) {
+		if (!vscmi_sensor_trips(&s->desc[i]))
+			continue;
+		param[0] = cpu_to_le32(s->desc[i].id);
+		param[1] = cpu_to_le32(1);
+		err = vscmi_cmd(s->vscmi, VSCMI_PROTO_SENSOR, VSCMI_SENSOR_TRIP_POINT_NOTIFY,
+				param, sizeof(param), NULL, 0, 0, NULL);
+		if (err)
+			dev_warn(&s->vd->adev.dev, "sensor %u: no trip point events (%d)\n",
+				 s->desc[i].id, err);
+	}
+}
+
+/* After a device reset: trip points, their events and streams again. */
+static void vscmi_sensor_restored(struct vscmi_event_nb *nb)
+{
+	struct vscmi_sensors *s = container_of(nb, struct vscmi_sensors, nb);
+	struct vscmi_trips t;
+	unsigned int i, trip;
+
+	vscmi_sensor_trip_notify(s);
+	for (i = 0; i < s->num; i++) {
+		mutex_lock(&s->trip_lock);
+		t = s->trips[i];
+		mutex_unlock(&s->trip_lock);
+		for (trip = 0; trip < VSCMI_TRIPS; trip++)
+			if (t.set[trip] &&
+			    vscmi_sensor_trip_set(s, &s->desc[i], trip, t.value[trip],
+						  t.enabled[trip]))
+				dev_err(&s->vd->adev.dev, "sensor %u: trip point %u lost\n",
+					s->desc[i].id, trip);
+		if (s->iio && s->iio[i])
+			vscmi_iio_restored(s->iio[i]);
 	}
 }
 
@@ -285,8 +468,10 @@ static int vscmi_sensor_probe(struct auxiliary_device *adev,
 	s->num = get_unaligned_le16(attrs);
 	s->max_pending_async = attrs[2];
 	s->desc = devm_kcalloc(dev, s->num, sizeof(*s->desc), GFP_KERNEL);
-	if (!s->desc && s->num)
+	s->trips = devm_kcalloc(dev, s->num, sizeof(*s->trips), GFP_KERNEL);
+	if ((!s->desc || !s->trips) && s->num)
 		return -ENOMEM;
+	mutex_init(&s->trip_lock);
 	err = vscmi_sensor_enumerate(s);
 	if (err)
 		return dev_err_probe(dev, err, "sensor enumeration failed\n");
@@ -302,12 +487,14 @@ static int vscmi_sensor_probe(struct auxiliary_device *adev,
 	if (vscmi_has_p2a(s->vscmi)) {
 		s->nb.protocol = VSCMI_PROTO_SENSOR;
 		s->nb.notify = vscmi_sensor_notify;
+		s->nb.restored = vscmi_sensor_restored;
 		err = vscmi_event_register(s->vscmi, &s->nb);
 		if (err)
 			return err;
 		err = devm_add_action_or_reset(dev, vscmi_sensor_unregister, s);
 		if (err)
 			return err;
+		vscmi_sensor_trip_notify(s);
 	}
 	dev_info(dev, "%u sensors (protocol %u.%u)\n", s->num,
 		 VSCMI_VERSION_MAJOR(vd->version), VSCMI_VERSION_MINOR(vd->version));

@@ -12,6 +12,28 @@
 
 #include "vscmi_sensor.h"
 
+/*
+ * Trip points the front-ends use: trip 0 fires rising (hwmon *_max, IIO
+ * rising threshold), trip 1 falling (*_min, falling threshold).
+ */
+#define VSCMI_TRIPS		2
+#define VSCMI_TRIP_RISING	0
+#define VSCMI_TRIP_FALLING	1
+
+/**
+ * struct vscmi_trips - what the agent set up on a sensor's trip points
+ * @value: the threshold written last, in the sensor's unit and scale
+ * @set: @value was written (the platform cannot be asked)
+ * @enabled: the trip point is armed
+ * @alarm: a TRIP_POINT_EVENT arrived and was not read yet
+ */
+struct vscmi_trips {
+	s64 value[VSCMI_TRIPS];
+	bool set[VSCMI_TRIPS];
+	bool enabled[VSCMI_TRIPS];
+	bool alarm[VSCMI_TRIPS];
+};
+
 /**
  * struct vscmi_sensors - the Sensor protocol of one agent
  * @vd: its auxiliary device
@@ -23,6 +45,8 @@
  * @hwmon: the hwmon device of the scalar sensors, or NULL
  * @iio: per sensor (index of @desc), its IIO state, or NULL
  * @nb: SENSOR_UPDATE and trip point notifications
+ * @trip_lock: protects @trips
+ * @trips: per sensor, its trip points
  */
 struct vscmi_sensors {
 	struct vscmi_device *vd;
@@ -34,19 +58,36 @@ struct vscmi_sensors {
 	struct device *hwmon;
 	struct vscmi_iio **iio;
 	struct vscmi_event_nb nb;
+	struct mutex trip_lock;		/* @trips */
+	struct vscmi_trips *trips;
 };
 
 struct vscmi_iio;
 
 int vscmi_sensor_read(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d,
 		      unsigned int axis, s64 *value);
+unsigned int vscmi_sensor_trips(const struct vscmi_sensor_desc *d);
+int vscmi_sensor_trip_set(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d,
+			  unsigned int trip, s64 value, bool enable);
+int vscmi_sensor_trip_get(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d,
+			  unsigned int trip, s64 *value, bool *enabled);
+bool vscmi_sensor_alarm_take(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d,
+			     unsigned int trip);
 
 #if IS_REACHABLE(CONFIG_HWMON)
 int vscmi_hwmon_register(struct vscmi_sensors *s);
+void vscmi_hwmon_trip(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d,
+		      unsigned int trip);
 #else
 static inline int vscmi_hwmon_register(struct vscmi_sensors *s)
 {
 	return 0;
+}
+
+static inline void vscmi_hwmon_trip(struct vscmi_sensors *s,
+				    const struct vscmi_sensor_desc *d,
+				    unsigned int trip)
+{
 }
 #endif
 
@@ -55,6 +96,8 @@ int vscmi_iio_register(struct vscmi_sensors *s);
 struct vscmi_iio *vscmi_iio_find(struct vscmi_sensors *s, u32 id);
 void vscmi_iio_update(struct vscmi_iio *v, const u8 *payload, size_t len,
 		      ktime_t rx_time);
+void vscmi_iio_trip(struct vscmi_iio *v, unsigned int trip, ktime_t rx_time);
+void vscmi_iio_restored(struct vscmi_iio *v);
 #else
 static inline int vscmi_iio_register(struct vscmi_sensors *s)
 {
@@ -68,6 +111,15 @@ static inline struct vscmi_iio *vscmi_iio_find(struct vscmi_sensors *s, u32 id)
 
 static inline void vscmi_iio_update(struct vscmi_iio *v, const u8 *payload,
 				    size_t len, ktime_t rx_time)
+{
+}
+
+static inline void vscmi_iio_trip(struct vscmi_iio *v, unsigned int trip,
+				  ktime_t rx_time)
+{
+}
+
+static inline void vscmi_iio_restored(struct vscmi_iio *v)
 {
 }
 #endif
