@@ -8,7 +8,7 @@
 # Usage: scmi-test.sh [-k DIR] TEST...
 #   -k DIR   where our modules are (default /mnt/work/ko)
 # Tests: probe discovery hwmon sensors_tool async iio iio_buffer
-#        iio_trigger poweroff unsubscribe hostile_response hostile_timeout
+#        iio_trigger trips poweroff unsubscribe hostile_response hostile_timeout
 #        hostile_delayed hostile_events user user_gone rebind
 # Environment: VA_SCMI_CTL (the model's control directory, default
 #              /mnt/work/scmi-ctl); SCMI_VENDOR, SCMI_SUB_VENDOR,
@@ -251,6 +251,41 @@ t_iio_trigger() {
 	got=$(dd if="$dev" bs=16 count=5 iflag=nonblock 2>/dev/null | od -An -t d8 -v -w16 | awk '{ print $1 }' | tr '\n' ' ')
 	expect_eq "five polled samples" "$got" "13800 13800 13800 13800 13800 "
 	echo >"$v/trigger/current_trigger"
+}
+
+# Trip points: hwmon thresholds and alarms, IIO threshold events.
+t_trips() {
+	find_hwmon || { fail "no hwmon"; return; }
+	expect_eq "no threshold before one is set" "$(rd "$HWMON/temp1_max")" "error: No data available"
+	echo 50000 >"$HWMON/temp1_max" || fail "set temp1_max"
+	echo -1000 >"$HWMON/temp1_min" || fail "set temp1_min"
+	expect_eq temp1_max "$(rd "$HWMON/temp1_max")" 50000
+	expect_eq temp1_min "$(rd "$HWMON/temp1_min")" -1000
+	expect_eq "no alarm yet" "$(rd "$HWMON/temp1_max_alarm")" 0
+	ctl sensor 0 0 50500 >/dev/null
+	sleep 0.3
+	expect_eq "max alarm after a rising crossing" "$(rd "$HWMON/temp1_max_alarm")" 1
+	expect_eq "alarm cleared by reading it" "$(rd "$HWMON/temp1_max_alarm")" 0
+	expect_eq "min alarm untouched" "$(rd "$HWMON/temp1_min_alarm")" 0
+	ctl sensor 0 0 -2000 >/dev/null
+	sleep 0.3
+	expect_eq "min alarm after a falling crossing" "$(rd "$HWMON/temp1_min_alarm")" 1
+	expect "no thresholds on a sensor without trip points" test ! -e "$HWMON/in0_max"
+	# the same trip point as an IIO event
+	t=$(iio_dev soc-temperature-cluster0-big-cores)
+	ev=$t/events
+	expect_eq "IIO rising value (shared with hwmon)" "$(rd "$ev/in_temp_thresh_rising_value")" 50000
+	echo 60000 >"$ev/in_temp_thresh_rising_value" || fail "set IIO threshold"
+	expect_eq "IIO rising enabled" "$(rd "$ev/in_temp_thresh_rising_en")" 1
+	$TOOL iio-event "/dev/$(basename "$t")" 10 >/tmp/event.out &
+	sleep 1
+	ctl sensor 0 0 61000 >/dev/null
+	wait
+	# type 0 (threshold), direction 1 (rising), channel type 9 (temp)
+	expect_eq "IIO event" "$(cat /tmp/event.out)" "event type=0 dir=1 channel_type=9"
+	echo 0 >"$ev/in_temp_thresh_rising_en" || fail "disable IIO event"
+	expect_eq "IIO rising disabled" "$(rd "$ev/in_temp_thresh_rising_en")" 0
+	ctl sensor 0 0 45123 >/dev/null
 }
 
 t_poweroff() {

@@ -14,6 +14,9 @@
  *	SENSOR_READING_GET through DEV (bare), the hwmon file, the IIO file;
  *	prints one line per round: "round R bare_us=.. hwmon_us=.. iio_us=.."
  *	(medians)
+ *   va-scmi-tool iio-event DEVNODE SECONDS
+ *	waits for one IIO event on DEVNODE (/dev/iio:deviceN) and prints
+ *	"event type=T dir=D channel_type=C"
  *   va-scmi-tool latency IIO_DEV_DIR N
  *	enables the IIO device's buffer (all channels and the timestamp, the
  *	monotonic clock), reads N samples one at a time and prints the
@@ -28,10 +31,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/iio/events.h>
 #include <linux/virtio_scmi_ext.h>
 
 static uint64_t now_ns(void)
@@ -300,6 +305,38 @@ static int cmd_latency(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_iio_event(int argc, char **argv)
+{
+	struct iio_event_data ev;
+	struct pollfd pfd;
+	int fd, efd;
+
+	if (argc != 3)
+		return 2;
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0 || ioctl(fd, IIO_GET_EVENT_FD_IOCTL, &efd) < 0) {
+		printf("error=%s\n", err_name(errno));
+		return 1;
+	}
+	pfd.fd = efd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, atoi(argv[2]) * 1000) != 1) {
+		printf("error=no event\n");
+		return 1;
+	}
+	if (read(efd, &ev, sizeof(ev)) != sizeof(ev)) {
+		printf("error=%s\n", err_name(errno));
+		return 1;
+	}
+	printf("event type=%u dir=%u channel_type=%u\n",
+	       (unsigned int)IIO_EVENT_CODE_EXTRACT_TYPE(ev.id),
+	       (unsigned int)IIO_EVENT_CODE_EXTRACT_DIR(ev.id),
+	       (unsigned int)IIO_EVENT_CODE_EXTRACT_CHAN_TYPE(ev.id));
+	close(efd);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 2;
@@ -308,9 +345,11 @@ int main(int argc, char **argv)
 		rc = cmd_xfer(argc - 1, argv + 1);
 	else if (argc >= 2 && !strcmp(argv[1], "bench"))
 		rc = cmd_bench(argc - 1, argv + 1);
+	else if (argc >= 2 && !strcmp(argv[1], "iio-event"))
+		rc = cmd_iio_event(argc - 1, argv + 1);
 	else if (argc >= 2 && !strcmp(argv[1], "latency"))
 		rc = cmd_latency(argc - 1, argv + 1);
 	if (rc == 2)
-		fprintf(stderr, "usage: va-scmi-tool xfer|bench|latency ... (see the source)\n");
+		fprintf(stderr, "usage: va-scmi-tool xfer|bench|iio-event|latency ... (see the source)\n");
 	return rc;
 }

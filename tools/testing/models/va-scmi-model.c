@@ -32,7 +32,8 @@
  *                      SYSTEM_POWER_STATE_NOTIFIER: STATE shutdown,
  *                      cold-reset, warm-reset, suspend; MODE graceful or
  *                      forceful; error if the agent did not subscribe
- *   sensor ID AXIS VALUE   set what READING_GET returns
+ *   sensor ID AXIS VALUE   set what READING_GET returns (crossing an armed
+ *                      trip point sends TRIP_POINT_EVENT)
  *   updates ID         "ok <n>": SENSOR_UPDATE notifications sent for ID
  *   stats              "ok commands=N errors=N delayed=N notifications=N
  *                      dropped=N late=N p2a=0|1 subscribed=0|1"
@@ -463,7 +464,8 @@ static void ctl_exec(void *opaque, struct ctl_dir *c, const char *seq, char *lin
 			ctl_dir_reply(c, seq, "error: usage: sensor ID AXIS VALUE");
 			return;
 		}
-		s->value[b] = v;
+		scmi_platform_set_value(&m->p, s, (unsigned int)b, v);
+		evtq_flush(m);
 		ctl_dir_reply(c, seq, "ok");
 	} else if (!strcmp(argv[0], "updates") && argc == 2) {
 		s = ctl_parse_num(argv[1], false, 255, &a) ? NULL :

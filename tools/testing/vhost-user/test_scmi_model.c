@@ -60,6 +60,21 @@ static int32_t cmd(struct fx *f, uint8_t proto, uint8_t id, uint16_t token,
 	return (int32_t)scmi_get32(f->rsp + 4);
 }
 
+/* A command with four u32 parameters. */
+static int32_t cmd4(struct fx *f, uint8_t proto, uint8_t id, uint16_t token,
+		    uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+	uint8_t req[20];
+
+	scmi_put32(req, scmi_hdr(id, SCMI_TYPE_COMMAND, proto, token));
+	scmi_put32(req + 4, a);
+	scmi_put32(req + 8, b);
+	scmi_put32(req + 12, c);
+	scmi_put32(req + 16, d);
+	f->len = scmi_platform_handle(&f->p, req, sizeof(req), f->rsp, sizeof(f->rsp));
+	return (int32_t)scmi_get32(f->rsp + 4);
+}
+
 static void base_discovery(void **state)
 {
 	struct fx *f = *state;
@@ -174,6 +189,30 @@ static void sensor_updates(void **state)
 	assert_int_equal(scmi_get32(f->rsp + 20), 10000u << 5 | 0x1b);
 }
 
+static void trip_points(void **state)
+{
+	struct fx *f = *state;
+	struct scmi_sensor *s = scmi_platform_sensor(&f->p, 0);
+
+	/* trip 0 rising at 50000, trip 1 falling at 0 */
+	assert_int_equal(cmd(f, SCMI_PROTO_SENSOR, 0x4, 1, 2, 0, 1), 0);
+	assert_int_equal(cmd4(f, SCMI_PROTO_SENSOR, 0x5, 2, 0, 0 << 4 | 1, 50000, 0), 0);
+	assert_int_equal(cmd4(f, SCMI_PROTO_SENSOR, 0x5, 3, 0, 1 << 4 | 2, 0, 0), 0);
+	assert_int_equal(cmd4(f, SCMI_PROTO_SENSOR, 0x5, 4, 0, 2 << 4 | 1, 0, 0),
+			 SCMI_INVALID_PARAMETERS);
+	scmi_platform_set_value(&f->p, s, 0, 49999);	/* no crossing */
+	assert_int_equal(f->n_p2a, 0);
+	scmi_platform_set_value(&f->p, s, 0, 50000);	/* rising */
+	scmi_platform_set_value(&f->p, s, 0, 40000);	/* falling past 50000: not armed */
+	scmi_platform_set_value(&f->p, s, 0, -1);	/* falling past 0 */
+	assert_int_equal(f->n_p2a, 2);
+	assert_int_equal(scmi_get32(f->p2a[0] + 8), 0);		/* sensor */
+	assert_int_equal(scmi_get32(f->p2a[0] + 12), 0 | 1 << 16);
+	assert_int_equal(scmi_get32(f->p2a[1] + 12), 1);
+	/* multi-axis sensors have no trip points */
+	assert_int_equal(cmd(f, SCMI_PROTO_SENSOR, 0x4, 5, 2, 6, 1), SCMI_NOT_SUPPORTED);
+}
+
 static void system_power_needs_subscription(void **state)
 {
 	struct fx *f = *state;
@@ -222,6 +261,7 @@ int main(void)
 		cmocka_unit_test_setup(sensor_descriptions, setup),
 		cmocka_unit_test_setup(sensor_readings, setup),
 		cmocka_unit_test_setup(sensor_updates, setup),
+		cmocka_unit_test_setup(trip_points, setup),
 		cmocka_unit_test_setup(system_power_needs_subscription, setup),
 		cmocka_unit_test_setup(vendor_protocol, setup),
 		cmocka_unit_test_setup(malformed_commands, setup),

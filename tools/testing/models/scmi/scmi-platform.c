@@ -5,7 +5,9 @@
  * virtio SCMI device section describe them.
  *
  * The sensors (ids 0 to 7):
- *   0 soc-temp       degC, scale -3, extended name, 2 trip points
+ *   0 soc-temp       degC, scale -3, extended name, 2 trip points (a
+ *                    value set through the control directory that crosses
+ *                    an armed one sends TRIP_POINT_EVENT)
  *   1 battery-volt   V, scale -3
  *   2 battery-curr   A, scale -3 (negative: discharging)
  *   3 pmic-power     W, scale -6
@@ -39,7 +41,7 @@ void scmi_platform_init(struct scmi_platform *p, scmi_emit_fn emit, void *opaque
 {
 	static const struct scmi_sensor sensors[] = {
 		{ 0, "soc-temp", "soc-temperature-cluster0-big-cores", UNIT_DEGC, -3, 0,
-		  .value = { 45123 }, .min = -40000, .max = 125000 },
+		  .value = { 45123 }, .min = -40000, .max = 125000, .ntrips = 2 },
 		{ 1, "battery-volt", NULL, UNIT_VOLTS, -3, 0, .value = { 13800 },
 		  .min = 0, .max = 60000 },
 		{ 2, "battery-curr", NULL, UNIT_AMPS, -3, 0, .value = { -2500 },
@@ -150,7 +152,7 @@ static bool message_exists(uint8_t proto, uint8_t id)
 	case SCMI_PROTO_BASE:
 		return id <= 0x7;
 	case SCMI_PROTO_SENSOR:
-		return id <= 0xc && id != 0x4 && id != 0x5;
+		return id <= 0xc;
 	case SCMI_PROTO_SYSTEM:
 		return id <= 0x2 || id == 0x5;
 	case SCMI_PROTO_VENDOR:
@@ -224,9 +226,7 @@ static uint32_t sensor_attr_low(const struct scmi_sensor *s)
 		v |= 1u << 30 | 1u << 9 | (uint32_t)(-6 & 0x1f) << 10;
 	if (s->ext_name)
 		v |= 1u << 29;
-	if (s->id == 0)
-		v |= 2;		/* trip points */
-	return v;
+	return v | s->ntrips;
 }
 
 static uint32_t sensor_attr_high(const struct scmi_sensor *s)
@@ -326,6 +326,27 @@ static void sensor(struct scmi_platform *p, uint32_t hdr, const uint8_t *a,
 			put64(r, (uint64_t)s->min);
 			put64(r, (uint64_t)s->max);
 		}
+		break;
+	case 0x4:	/* SENSOR_TRIP_POINT_NOTIFY */
+		if (alen < 8 || !s->ntrips || !p->p2a) {
+			status(r, alen < 8 ? SCMI_PROTOCOL_ERROR : SCMI_NOT_SUPPORTED);
+			return;
+		}
+		s->trip_notify = scmi_get32(a + 4) & 1;
+		break;
+	case 0x5:	/* SENSOR_TRIP_POINT_CONFIG: id, ctrl, value low/high */
+		if (alen < 16) {
+			status(r, SCMI_PROTOCOL_ERROR);
+			return;
+		}
+		idx = (scmi_get32(a + 4) >> 4) & 0xff;
+		if (idx >= s->ntrips || idx >= 2) {
+			status(r, SCMI_INVALID_PARAMETERS);
+			return;
+		}
+		s->trip_ctrl[idx] = scmi_get32(a + 4) & 3;
+		s->trip_value[idx] = (int64_t)((uint64_t)scmi_get32(a + 12) << 32 |
+					       scmi_get32(a + 8));
 		break;
 	case 0x6:	/* SENSOR_READING_GET */
 		if (alen < 8) {
@@ -565,6 +586,31 @@ static void sensor_update(struct scmi_platform *p, struct scmi_sensor *s,
 	s->seq++;
 	p->notifications++;
 	p->emit(p->opaque, msg, r.len, true);
+}
+
+void scmi_platform_set_value(struct scmi_platform *p, struct scmi_sensor *s,
+			     unsigned int axis, int64_t value)
+{
+	int64_t old = s->value[axis];
+	unsigned int t;
+
+	s->value[axis] = value;
+	if (s->naxes || !s->trip_notify || !p->p2a)
+		return;
+	for (t = 0; t < s->ntrips && t < 2; t++) {
+		int64_t tv = s->trip_value[t];
+		bool up = old < tv && value >= tv, down = old > tv && value <= tv;
+		uint8_t msg[20];
+
+		if (!((up && (s->trip_ctrl[t] & 1)) || (down && (s->trip_ctrl[t] & 2))))
+			continue;
+		scmi_put32(msg, scmi_hdr(0x0, SCMI_TYPE_NOTIFICATION, SCMI_PROTO_SENSOR, 0));
+		scmi_put32(msg + 4, 1);
+		scmi_put32(msg + 8, s->id);
+		scmi_put32(msg + 12, t | (up ? 1u << 16 : 0));
+		p->notifications++;
+		p->emit(p->opaque, msg, 16, true);
+	}
 }
 
 void scmi_platform_tick(struct scmi_platform *p, uint64_t now_ns)

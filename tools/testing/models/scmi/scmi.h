@@ -96,6 +96,10 @@ struct scmi_sensor {
 	bool updates;		/* CONTINUOUS_UPDATE_NOTIFY enabled */
 	uint64_t next_ns;	/* next SENSOR_UPDATE */
 	uint64_t seq;		/* SENSOR_UPDATE count */
+	uint8_t ntrips;		/* trip points */
+	bool trip_notify;	/* SENSOR_TRIP_POINT_NOTIFY enabled */
+	uint32_t trip_ctrl[2];	/* direction [1:0]: 1 rising, 2 falling, 3 both */
+	int64_t trip_value[2];
 };
 
 /*
@@ -150,6 +154,12 @@ uint64_t scmi_platform_next(const struct scmi_platform *p, uint64_t now_ns);
 bool scmi_platform_power(struct scmi_platform *p, bool graceful,
 			 uint32_t state, uint32_t timeout_ms);
 struct scmi_sensor *scmi_platform_sensor(struct scmi_platform *p, uint32_t id);
+/*
+ * Set a reading; for a scalar sensor, emit TRIP_POINT_EVENT for every armed
+ * trip point the change crosses (when the agent asked for them).
+ */
+void scmi_platform_set_value(struct scmi_platform *p, struct scmi_sensor *s,
+			     unsigned int axis, int64_t value);
 bool scmi_platform_has_protocol(const struct scmi_platform *p, uint8_t proto);
 
 #endif
