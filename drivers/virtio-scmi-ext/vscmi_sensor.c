@@ -324,8 +324,10 @@ static int vscmi_sensor_enumerate(struct vscmi_sensors *s)
 		if (x->rx_len < 4)
 			goto bad;
 		n = get_unaligned_le16(x->rx) & 0xfff;
-		if (!n || n > s->num - have)
+		if (!n)
 			goto bad;
+		/* more than announced (or than we take): the rest is ignored */
+		n = min(n, s->num - have);
 		p = (const u8 *)x->rx + 4;
 		left = x->rx_len - 4;
 		for (i = 0; i < n; i++) {
@@ -467,6 +469,12 @@ static int vscmi_sensor_probe(struct auxiliary_device *adev,
 		return dev_err_probe(dev, err, "PROTOCOL_ATTRIBUTES failed\n");
 	s->num = get_unaligned_le16(attrs);
 	s->max_pending_async = attrs[2];
+	if (s->num > VSCMI_SENSOR_MAX_SENSORS) {
+		/* each costs a descriptor and round trips: bound what a device asks */
+		dev_warn(dev, "platform has %u sensors, using the first %u\n", s->num,
+			 VSCMI_SENSOR_MAX_SENSORS);
+		s->num = VSCMI_SENSOR_MAX_SENSORS;
+	}
 	s->desc = devm_kcalloc(dev, s->num, sizeof(*s->desc), GFP_KERNEL);
 	s->trips = devm_kcalloc(dev, s->num, sizeof(*s->trips), GFP_KERNEL);
 	if ((!s->desc || !s->trips) && s->num)

@@ -28,6 +28,7 @@
 #define VSCMI_SENSOR_DESC_SIZE		28	/* id, attributes, name */
 #define VSCMI_SENSOR_DESC_EXT_SIZE	24	/* power, resolution, min, max */
 #define VSCMI_SENSOR_MAX_AXES		63
+#define VSCMI_SENSOR_MAX_SENSORS	1024	/* sensors the front-end takes */
 #define VSCMI_AXIS_DESC_SIZE		28	/* id, attributes, name */
 #define VSCMI_AXIS_DESC_EXT_SIZE	20	/* resolution, min, max */
 #define VSCMI_SENSOR_MAX_INTERVALS	16	/* update intervals kept */
