@@ -8,7 +8,7 @@
 # Usage: scmi-test.sh [-k DIR] TEST...
 #   -k DIR   where our modules are (default /mnt/work/ko)
 # Tests: probe discovery hwmon sensors_tool async iio iio_buffer
-#        iio_trigger trips poweroff unsubscribe hostile_response hostile_timeout
+#        iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout
 #        hostile_delayed hostile_events user user_gone rebind
 # Environment: VA_SCMI_CTL (the model's control directory, default
 #              /mnt/work/scmi-ctl); SCMI_VENDOR, SCMI_SUB_VENDOR,
@@ -74,6 +74,7 @@ load() {
 	insmod "$kodir/virtio_scmi_ext.ko" || return 1
 	insmod "$kodir/virtio_scmi_ext_sensor.ko" || return 1
 	insmod "$kodir/virtio_scmi_ext_power.ko" || return 1
+	insmod "$kodir/virtio_scmi_ext_powercap.ko" || return 1
 	wait_for /sys/bus/auxiliary/devices/virtio_scmi_ext.sensor.0 50 &&
 		wait_for /sys/bus/auxiliary/drivers/virtio_scmi_ext_sensor.sensor/virtio_scmi_ext.sensor.0 50
 }
@@ -81,7 +82,7 @@ load() {
 t_probe() {
 	d=$(dev)
 	expect "the SCMI device is bound to virtio_scmi_ext" test -n "$d"
-	for a in sensor.0 system_power.0 vendor_0x80.0; do
+	for a in sensor.0 system_power.0 powercap.0 vendor_0x80.0; do
 		expect "auxiliary device virtio_scmi_ext.$a" \
 			test -e /sys/bus/auxiliary/devices/virtio_scmi_ext.$a
 	done
@@ -99,13 +100,14 @@ t_discovery() {
 	expect_eq num_agents "$(rd "$s/num_agents")" 2
 	expect_eq agent_id "$(rd "$s/agent_id")" 1
 	expect_eq agent_name "$(rd "$s/agent_name")" guest
-	# three protocols listed two per DISCOVER_LIST_PROTOCOLS reply
-	expect_eq protocols "$(rd "$s/protocols")" "0x12 0x15 0x80"
+	# four protocols listed two per DISCOVER_LIST_PROTOCOLS reply
+	expect_eq protocols "$(rd "$s/protocols")" "0x12 0x15 0x18 0x80"
 	a=/sys/bus/auxiliary/devices/virtio_scmi_ext
 	expect_eq "sensor version" "$(rd $a.sensor.0/version)" 3.1
 	expect_eq "sensor protocol" "$(rd $a.sensor.0/protocol)" 0x15
 	expect_eq "system power version" "$(rd $a.system_power.0/version)" 2.1
 	expect_eq "vendor version" "$(rd $a.vendor_0x80.0/version)" 1.0
+	expect_eq "powercap version" "$(rd $a.powercap.0/version)" 2.0
 	expect "version is read-only" sh -c "! echo 3.0 >$s/version"
 }
 
@@ -244,7 +246,11 @@ t_iio_trigger() {
 	echo 1 >"$v/scan_elements/in_timestamp_en"
 	echo 16 >"$v/buffer/length"
 	echo 1 >"$v/buffer/enable" || fail "enable buffer"
-	for k in 1 2 3 4 5; do echo 1 >"$tr/trigger_now"; done
+	# a trigger that fires while the last poll runs is dropped: pace them
+	for k in 1 2 3 4 5; do
+		echo 1 >"$tr/trigger_now"
+		sleep 0.3
+	done
 	sleep 0.5
 	echo 0 >"$v/buffer/enable"
 	dev=/dev/$(basename "$v")
@@ -286,6 +292,30 @@ t_trips() {
 	echo 0 >"$ev/in_temp_thresh_rising_en" || fail "disable IIO event"
 	expect_eq "IIO rising disabled" "$(rd "$ev/in_temp_thresh_rising_en")" 0
 	ctl sensor 0 0 45123 >/dev/null
+}
+
+# Powercap domains as powercap zones: soc, and gpu inside it.
+t_powercap() {
+	z=/sys/class/powercap/vscmi-0
+	expect "control type vscmi-0" test -d $z
+	soc=$z/vscmi-0:0 gpu=$z/vscmi-0:0/vscmi-0:0:0
+	expect_eq "soc name" "$(rd $soc/name)" soc
+	expect_eq "gpu name (nested)" "$(rd $gpu/name)" gpu
+	expect_eq "constraint" "$(rd $soc/constraint_0_name)" long_term
+	expect_eq "soc cap" "$(rd $soc/constraint_0_power_limit_uw)" 15000000
+	expect_eq "soc max" "$(rd $soc/constraint_0_max_power_uw)" 20000000
+	expect_eq "soc min" "$(rd $soc/constraint_0_min_power_uw)" 1000000
+	expect_eq "soc window" "$(rd $soc/constraint_0_time_window_us)" 10000
+	expect_eq "soc power" "$(rd $soc/power_uw)" 4200000
+	expect_eq "gpu cap (milliwatt domain)" "$(rd $gpu/constraint_0_power_limit_uw)" 6000000
+	expect_eq "gpu power" "$(rd $gpu/power_uw)" 2500000
+	echo 7000000 >$gpu/constraint_0_power_limit_uw || fail "set gpu cap"
+	expect_eq "gpu cap set" "$(rd $gpu/constraint_0_power_limit_uw)" 7000000
+	expect "cap above the maximum refused" sh -c "! echo 9000000 >$gpu/constraint_0_power_limit_uw"
+	echo 500000 >$soc/constraint_0_time_window_us || fail "set soc window"
+	expect_eq "soc window set" "$(rd $soc/constraint_0_time_window_us)" 500000
+	echo 6000000 >$gpu/constraint_0_power_limit_uw
+	echo 10000 >$soc/constraint_0_time_window_us
 }
 
 t_poweroff() {
@@ -453,7 +483,8 @@ t_rebind() {
 		fail "sensor front-end did not bind again"
 	find_hwmon && expect_eq "hwmon after rebind" "$(rd "$HWMON/temp1_input")" 45123
 	expect_eq "subscribed after rebind" "$(mstat subscribed)" 1
-	rmmod virtio_scmi_ext_power virtio_scmi_ext_sensor virtio_scmi_ext || fail "rmmod all"
+	rmmod virtio_scmi_ext_powercap virtio_scmi_ext_power virtio_scmi_ext_sensor virtio_scmi_ext ||
+		fail "rmmod all"
 	load || fail "reload"
 }
 

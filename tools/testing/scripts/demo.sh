@@ -108,12 +108,17 @@ rc=0
 	insmod ko/virtio_scmi_ext.ko
 	insmod ko/virtio_scmi_ext_sensor.ko
 	insmod ko/virtio_scmi_ext_power.ko
+	insmod ko/virtio_scmi_ext_powercap.ko
 	sleep 1
 	s=$(echo /sys/bus/virtio/drivers/virtio_scmi_ext/virtio*/scmi)
 	echo "   SCMI $(cat $s/version), vendor $(cat $s/vendor)/$(cat $s/sub_vendor), protocols $(cat $s/protocols)"
 	echo "   auxiliary devices: $(ls /sys/bus/auxiliary/devices | grep virtio_scmi_ext | tr "\n" " ")"
 	echo "-- sensors (lm-sensors):"
 	sensors "vscmi_sensors-*" | sed "s/^/   /"
+	echo "-- powercap zones:"
+	for zd in /sys/class/powercap/vscmi-0/vscmi-0:0 /sys/class/powercap/vscmi-0/vscmi-0:0/vscmi-0:0:0; do
+		echo "   $(cat $zd/name): drawing $(cat $zd/power_uw) uW, capped at $(cat $zd/constraint_0_power_limit_uw) uW over $(cat $zd/constraint_0_time_window_us) us"
+	done
 	echo "-- IIO: imu-accel, 5 samples from SENSOR_UPDATE notifications at 100 Hz:"
 	iio_readdev -u local: -b 5 -s 5 imu-accel 2>/dev/null | od -An -t d8 -w32 -v | sed "s/^/   x y z timestamp:/"
 	echo "== done"' || rc=$?

@@ -6,7 +6,7 @@
 # an orderly power-off requested by the platform, and every fault the model
 # injects. On the debug lane the same runs under KASAN, lockdep and kmemleak.
 
-SCMI_TESTS=${SCMI_TESTS:-"probe discovery hwmon sensors_tool async iio iio_buffer iio_trigger trips poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user user_gone rebind"}
+SCMI_TESTS=${SCMI_TESTS:-"probe discovery hwmon sensors_tool async iio iio_buffer iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user user_gone rebind"}
 
 suite_scmi() {
 	local lane=$1 transport=$2 t=scmi-$1-$2 out obj tools mpid rc timeout=300

@@ -82,7 +82,7 @@ static void base_discovery(void **state)
 	assert_int_equal(cmd(f, SCMI_PROTO_BASE, 0x0, 1, 0, 0, 0), 0);
 	assert_int_equal(scmi_get32(f->rsp + 8), 0x20001);
 	assert_int_equal(cmd(f, SCMI_PROTO_BASE, 0x1, 2, 0, 0, 0), 0);
-	assert_int_equal(f->rsp[8], 3);		/* protocols */
+	assert_int_equal(f->rsp[8], 4);		/* protocols */
 	assert_int_equal(f->rsp[9], 2);		/* agents */
 	assert_int_equal(cmd(f, SCMI_PROTO_BASE, 0x3, 3, 0, 0, 0), 0);
 	assert_int_equal(f->len, 8 + 16);
@@ -101,9 +101,10 @@ static void base_list_in_chunks(void **state)
 	assert_int_equal(f->rsp[12], SCMI_PROTO_SYSTEM);
 	assert_int_equal(f->rsp[13], SCMI_PROTO_SENSOR);
 	assert_int_equal(cmd(f, SCMI_PROTO_BASE, 0x6, 6, 1, 2, 0), 0);
-	assert_int_equal(scmi_get32(f->rsp + 8), 1);
-	assert_int_equal(f->rsp[12], SCMI_PROTO_VENDOR);
-	assert_int_equal(cmd(f, SCMI_PROTO_BASE, 0x6, 7, 1, 4, 0), SCMI_INVALID_PARAMETERS);
+	assert_int_equal(scmi_get32(f->rsp + 8), 2);
+	assert_int_equal(f->rsp[12], SCMI_PROTO_POWERCAP);
+	assert_int_equal(f->rsp[13], SCMI_PROTO_VENDOR);
+	assert_int_equal(cmd(f, SCMI_PROTO_BASE, 0x6, 7, 1, 5, 0), SCMI_INVALID_PARAMETERS);
 	assert_int_equal(f->len, 8);
 }
 
@@ -226,6 +227,29 @@ static void system_power_needs_subscription(void **state)
 	assert_int_equal(scmi_get32(f->p2a[0] + 16), 100);
 }
 
+static void powercap_domains(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(cmd(f, SCMI_PROTO_POWERCAP, 0x0, 1, 0, 0, 0), 0);
+	assert_int_equal(scmi_get32(f->rsp + 8), 0x20000);
+	assert_int_equal(cmd(f, SCMI_PROTO_POWERCAP, 0x1, 2, 0, 0, 0), 0);
+	assert_int_equal(scmi_get32(f->rsp + 8), 2);
+	assert_int_equal(cmd(f, SCMI_PROTO_POWERCAP, 0x3, 3, 1, 1, 0), 0);
+	assert_int_equal(f->len, 8 + 56);
+	assert_string_equal((char *)f->rsp + 12, "gpu");
+	assert_int_equal(scmi_get32(f->rsp + 8 + 52), 0);	/* parent: soc */
+	assert_int_equal(cmd4(f, SCMI_PROTO_POWERCAP, 0x5, 4, 1, 0, 7000, 0), 0);
+	assert_int_equal(cmd(f, SCMI_PROTO_POWERCAP, 0x4, 5, 1, 1, 0), 0);
+	assert_int_equal(scmi_get32(f->rsp + 8), 7000);
+	assert_int_equal(cmd4(f, SCMI_PROTO_POWERCAP, 0x5, 6, 1, 0, 9000, 0), SCMI_OUT_OF_RANGE);
+	assert_int_equal(cmd4(f, SCMI_PROTO_POWERCAP, 0x7, 7, 0, 0, 500000, 0), 0);
+	assert_int_equal(cmd(f, SCMI_PROTO_POWERCAP, 0x9, 8, 1, 0, 0), 0);
+	assert_int_equal(scmi_get32(f->rsp + 8), 4200000);
+	assert_int_equal(scmi_get32(f->rsp + 12), 500000);
+	assert_int_equal(cmd(f, SCMI_PROTO_POWERCAP, 0x4, 9, 1, 2, 0), SCMI_NOT_FOUND);
+}
+
 static void vendor_protocol(void **state)
 {
 	struct fx *f = *state;
@@ -263,6 +287,7 @@ int main(void)
 		cmocka_unit_test_setup(sensor_updates, setup),
 		cmocka_unit_test_setup(trip_points, setup),
 		cmocka_unit_test_setup(system_power_needs_subscription, setup),
+		cmocka_unit_test_setup(powercap_domains, setup),
 		cmocka_unit_test_setup(vendor_protocol, setup),
 		cmocka_unit_test_setup(malformed_commands, setup),
 	};

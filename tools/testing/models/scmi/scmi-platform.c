@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The SCMI platform of va-scmi-model: Base (2.1), Sensor (3.1), System
- * power (2.1) and vendor protocol 0x80, as the SCMI specification and the
- * virtio SCMI device section describe them.
+ * power (2.1), Powercap (2.0) and vendor protocol 0x80, as the SCMI
+ * specification and the virtio SCMI device section describe them.
+ *
+ * Powercap domains: 0 "soc" (microwatts, caps 1-20 W, 15 W set, 4.2 W
+ * drawn) and 1 "gpu" inside it (milliwatts, caps 0.5-8 W, 6 W set, 2.5 W
+ * drawn); averaging intervals 1 ms to 1 s (soc) and 100 ms (gpu).
  *
  * The sensors (ids 0 to 7):
  *   0 soc-temp       degC, scale -3, extended name, 2 trip points (a
@@ -34,6 +38,12 @@
 #define SENSOR_V3_1	0x30001
 #define SYSTEM_V2_1	0x20001
 #define VENDOR_V1_0	0x10000
+#define POWERCAP_V2_0	0x20000
+
+/* DOMAIN_ATTRIBUTES: cap, monitoring and PAI configurable; unit [24:23] */
+#define PC_CONFIG	(1u << 27 | 1u << 26 | 1u << 25)
+#define PC_UW		(1u << 23)
+#define PC_MW		(2u << 23)
 
 static const uint32_t update_intervals_us[] = { 10000, 20000, 100000 };
 
@@ -67,8 +77,9 @@ void scmi_platform_init(struct scmi_platform *p, scmi_emit_fn emit, void *opaque
 	p->num_agents = 2;
 	p->protocols[0] = SCMI_PROTO_SYSTEM;
 	p->protocols[1] = SCMI_PROTO_SENSOR;
-	p->protocols[2] = SCMI_PROTO_VENDOR;
-	p->num_protocols = 3;
+	p->protocols[2] = SCMI_PROTO_POWERCAP;
+	p->protocols[3] = SCMI_PROTO_VENDOR;
+	p->num_protocols = 4;
 	p->list_chunk = 2;
 	p->desc_chunk = 3;
 	p->p2a = true;
@@ -77,6 +88,11 @@ void scmi_platform_init(struct scmi_platform *p, scmi_emit_fn emit, void *opaque
 		p->sensors[i].interval_us = update_intervals_us[0];
 	}
 	p->num_sensors = ARRAY_SIZE(sensors);
+	p->powercap[0] = (struct scmi_pc_domain){ "soc", PC_CONFIG | PC_UW, 1000, 1000000,
+		1000000, 20000000, 0xffffffff, 15000000, 10000, 4200000 };
+	p->powercap[1] = (struct scmi_pc_domain){ "gpu", PC_CONFIG | PC_MW, 1000, 100000,
+		500, 8000, 0, 6000, 10000, 2500 };
+	p->num_powercap = 2;
 	p->emit = emit;
 	p->opaque = opaque;
 }
@@ -157,6 +173,8 @@ static bool message_exists(uint8_t proto, uint8_t id)
 		return id <= 0x2 || id == 0x5;
 	case SCMI_PROTO_VENDOR:
 		return id <= 0x2 || id == SCMI_VENDOR_ECHO || id == SCMI_VENDOR_ADD;
+	case SCMI_PROTO_POWERCAP:
+		return id <= 0x7 || id == 0x9;
 	}
 	return false;
 }
@@ -478,6 +496,74 @@ static void system_power(struct scmi_platform *p, uint8_t id, const uint8_t *a,
 	}
 }
 
+static void powercap(struct scmi_platform *p, uint8_t id, const uint8_t *a,
+		     size_t alen, struct reply *r)
+{
+	struct scmi_pc_domain *d;
+	uint32_t v;
+
+	if (id == 0x1) {	/* PROTOCOL_ATTRIBUTES: number of domains */
+		put32(r, p->num_powercap);
+		return;
+	}
+	if (alen < 4) {
+		status(r, SCMI_PROTOCOL_ERROR);
+		return;
+	}
+	if (scmi_get32(a) >= p->num_powercap) {
+		status(r, SCMI_NOT_FOUND);
+		return;
+	}
+	d = &p->powercap[scmi_get32(a)];
+	switch (id) {
+	case 0x3:	/* DOMAIN_ATTRIBUTES */
+		put32(r, d->attrs);
+		put_name(r, d->name, 16);
+		put32(r, d->min_pai);
+		put32(r, d->max_pai);
+		put32(r, 1000);		/* pai step */
+		put32(r, d->min_cap);
+		put32(r, d->max_cap);
+		put32(r, 1);		/* cap step */
+		put32(r, d->max_cap / 2);	/* sustainable power */
+		put32(r, 0);		/* accuracy */
+		put32(r, d->parent);
+		break;
+	case 0x4:
+		put32(r, d->cap);
+		break;
+	case 0x6:
+		put32(r, d->pai);
+		break;
+	case 0x5:	/* CAP_SET, PAI_SET: domain, flags, value */
+	case 0x7:
+		if (alen < 12) {
+			status(r, SCMI_PROTOCOL_ERROR);
+			return;
+		}
+		v = scmi_get32(a + 8);
+		if (id == 0x5 && (v < d->min_cap || v > d->max_cap)) {
+			status(r, SCMI_OUT_OF_RANGE);
+			return;
+		}
+		if (id == 0x7 && (v < d->min_pai || v > d->max_pai)) {
+			status(r, SCMI_OUT_OF_RANGE);
+			return;
+		}
+		if (id == 0x5)
+			d->cap = v;
+		else
+			d->pai = v;
+		break;
+	case 0x9:	/* MEASUREMENTS_GET */
+		put32(r, d->power);
+		put32(r, d->pai);
+		break;
+	default:
+		status(r, SCMI_NOT_FOUND);
+	}
+}
+
 static void vendor(struct scmi_platform *p, uint8_t id, const uint8_t *a,
 		   size_t alen, struct reply *r)
 {
@@ -510,6 +596,8 @@ static uint32_t protocol_version(const struct scmi_platform *p, uint8_t proto)
 		return SENSOR_V3_1;
 	case SCMI_PROTO_SYSTEM:
 		return SYSTEM_V2_1;
+	case SCMI_PROTO_POWERCAP:
+		return POWERCAP_V2_0;
 	}
 	return VENDOR_V1_0;
 }
@@ -559,6 +647,8 @@ size_t scmi_platform_handle(struct scmi_platform *p, const uint8_t *req,
 		sensor(p, hdr, a, alen, &r);
 	} else if (proto == SCMI_PROTO_SYSTEM) {
 		system_power(p, id, a, alen, &r);
+	} else if (proto == SCMI_PROTO_POWERCAP) {
+		powercap(p, id, a, alen, &r);
 	} else {
 		vendor(p, id, a, alen, &r);
 	}

@@ -5,8 +5,9 @@
  *
  * scmi-platform.c: the platform: Base, Sensor (v3.1: scalar, 3-axis and
  *	6-axis sensors, update intervals, continuous-update notifications,
- *	asynchronous reads), System power (v2.1 notifications) and a vendor
- *	protocol; pure, driven by buffers, unit tested.
+ *	asynchronous reads), System power (v2.1 notifications), Powercap
+ *	(v2.0, two nested domains) and a vendor protocol; pure, driven by
+ *	buffers, unit tested.
  * va-scmi-model.c: the virtio device: cmdq, eventq, faults, the control
  *	directory, options.
  */
@@ -27,6 +28,7 @@
 #define SCMI_PROTO_BASE		0x10
 #define SCMI_PROTO_SYSTEM	0x12
 #define SCMI_PROTO_SENSOR	0x15
+#define SCMI_PROTO_POWERCAP	0x18
 #define SCMI_PROTO_VENDOR	0x80
 
 #define SCMI_TYPE_COMMAND	0
@@ -80,6 +82,14 @@ static inline void scmi_put64(uint8_t *p, uint64_t v)
 	scmi_put32(p + 4, (uint32_t)(v >> 32));
 }
 
+struct scmi_pc_domain {
+	const char *name;
+	uint32_t attrs;		/* DOMAIN_ATTRIBUTES flags, power unit */
+	uint32_t min_pai, max_pai, min_cap, max_cap;
+	uint32_t parent;
+	uint32_t cap, pai, power;
+};
+
 struct scmi_sensor {
 	uint32_t id;
 	const char *name;	/* short name, 15 characters at most */
@@ -126,6 +136,9 @@ struct scmi_platform {
 	unsigned int num_sensors;
 
 	bool system_notify;		/* agent subscribed to power states */
+
+	struct scmi_pc_domain powercap[2];
+	unsigned int num_powercap;
 
 	scmi_emit_fn emit;
 	void *opaque;
