@@ -324,8 +324,7 @@ static int vscmi_pc_register(struct vscmi_powercap *pc)
 			z = powercap_register_zone(&d->zone, pc->ct, d->name, parent,
 						   &vscmi_pc_zone_ops, 1, &vscmi_pc_constraint_ops);
 			if (IS_ERR(z)) {
-				dev_err(dev, "domain %u: no powercap zone: %ld\n", d->id,
-					PTR_ERR(z));
+				dev_err(dev, "domain %u: no powercap zone: %pe\n", d->id, z);
 				usable[i] = false;
 				continue;
 			}
