@@ -23,6 +23,7 @@
  * axis a, the value n * 8 + a, and a timestamp in microseconds; READING_GET
  * returns the configured values.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "scmi.h"
@@ -70,8 +71,8 @@ void scmi_platform_init(struct scmi_platform *p, scmi_emit_fn emit, void *opaque
 	unsigned int i;
 
 	memset(p, 0, sizeof(*p));
-	strcpy(p->vendor, "va-rig");
-	strcpy(p->sub_vendor, "virtio-auto");
+	snprintf(p->vendor, sizeof(p->vendor), "va-rig");
+	snprintf(p->sub_vendor, sizeof(p->sub_vendor), "virtio-auto");
 	p->impl_version = 0x00010203;
 	p->base_version = 0x20001;
 	p->num_agents = 2;
@@ -150,7 +151,7 @@ static void put_name(struct reply *r, const char *name, size_t size)
 {
 	uint8_t b[64] = { 0 };
 
-	strncpy((char *)b, name, size - 1);
+	memcpy(b, name, strnlen(name, size - 1));
 	put(r, b, size);
 }
 
