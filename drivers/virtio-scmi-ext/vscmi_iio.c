@@ -143,22 +143,6 @@ static int vscmi_iio_pow10(int exp, int *val, int *val2)
 	return IIO_VAL_INT_PLUS_NANO;
 }
 
-static int vscmi_iio_read_all(struct vscmi_iio *v, s64 *out)
-{
-	unsigned int i;
-	int err;
-
-	/* One READING_GET carries every axis; parse them one by one. */
-	for (i = 0; i < v->naxes; i++) {
-		err = vscmi_sensor_read(v->s, v->d, i, &out[i]);
-		if (err)
-			return err;
-		if (!v->d->num_axes)
-			break;
-	}
-	return 0;
-}
-
 static int vscmi_iio_get_interval(struct vscmi_iio *v, u64 *us)
 {
 	__le32 id = cpu_to_le32(v->d->id), config;
@@ -208,7 +192,7 @@ static int vscmi_iio_read_raw(struct iio_dev *indio, struct iio_chan_spec const 
 
 	switch (mask) {
 	case IIO_CHAN_INFO_RAW:
-		err = vscmi_sensor_read(v->s, v->d, chan->address, &raw);
+		err = vscmi_sensor_read(v->s, v->d, chan->address, 1, &raw);
 		if (err)
 			return err;
 		if (raw > INT_MAX || raw < INT_MIN) {
@@ -471,7 +455,8 @@ static irqreturn_t vscmi_iio_trigger_handler(int irq, void *p)
 	struct vscmi_iio *v = iio_priv(indio);
 	s64 ts = iio_get_time_ns(indio);
 
-	if (!vscmi_iio_read_all(v, v->scan)) {
+	/* one READING_GET: every axis of the sample from the same instant */
+	if (!vscmi_sensor_read(v->s, v->d, 0, v->naxes, v->scan)) {
 		iio_push_to_buffers_with_ts(indio, v->scan, sizeof(v->scan), ts);
 		v->pushed++;
 	}

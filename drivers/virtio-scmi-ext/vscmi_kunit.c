@@ -165,16 +165,27 @@ static void sensor_desc_v3_ext(struct kunit *test)
 static void sensor_reading(struct kunit *test)
 {
 	u8 rx[48] = { 0 };
-	s64 v;
+	s64 v[3];
 
 	put_unaligned_le64((u64)-42, rx);
+	put_unaligned_le64(7, rx + 16);
 	put_unaligned_le64(99, rx + 32);
-	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 8, false, 0, &v), 0);
-	KUNIT_EXPECT_EQ(test, v, -42);
-	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, 2, &v), 0);
-	KUNIT_EXPECT_EQ(test, v, 99);
-	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 47, true, 2, &v), -EPROTO);
-	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 7, false, 0, &v), -EPROTO);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 8, false, 0, 1, v), 0);
+	KUNIT_EXPECT_EQ(test, v[0], -42);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, 2, 1, v), 0);
+	KUNIT_EXPECT_EQ(test, v[0], 99);
+	/* all three axes of a v3 reading: values every 16 bytes */
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, 0, 3, v), 0);
+	KUNIT_EXPECT_EQ(test, v[0], -42);
+	KUNIT_EXPECT_EQ(test, v[1], 7);
+	KUNIT_EXPECT_EQ(test, v[2], 99);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 47, true, 2, 1, v), -EPROTO);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 47, true, 0, 3, v), -EPROTO);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 7, false, 0, 1, v), -EPROTO);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, 0, 0, v), -EPROTO);
+	/* an axis index that would overflow the length check */
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, UINT_MAX, 1, v),
+			-EPROTO);
 }
 
 static void scale_value(struct kunit *test)

@@ -199,25 +199,28 @@ int vscmi_sensor_parse_desc(const void *p, size_t avail, bool v3,
 EXPORT_SYMBOL_NS_GPL(vscmi_sensor_parse_desc, VSCMI_NS);
 
 /**
- * vscmi_sensor_parse_reading() - the value of a scalar sensor reading
+ * vscmi_sensor_parse_reading() - axis values of a sensor reading
  * @rx: return values of SENSOR_READING_GET (after the status word), or of
  *	its delayed response after the sensor id
  * @rx_len: bytes at @rx
  * @v3: the protocol version is 3.0 or newer (16 bytes per axis: value,
  *	timestamp)
- * @axis: the axis to read (0 for scalar sensors)
- * @value: the signed reading
+ * @first: the first axis to read (0 for scalar sensors)
+ * @n: how many axes to read, from @first on
+ * @values: the @n signed readings
  *
- * Return: 0, or -EPROTO if @rx is too short for @axis.
+ * Return: 0, or -EPROTO if @rx is too short for axis @first + @n - 1.
  */
 int vscmi_sensor_parse_reading(const void *rx, size_t rx_len, bool v3,
-			       unsigned int axis, s64 *value)
+			       unsigned int first, unsigned int n, s64 *values)
 {
 	size_t stride = v3 ? 16 : 8;
+	unsigned int i;
 
-	if (rx_len < stride * ((size_t)axis + 1))
+	if (!n || rx_len / stride < (size_t)first + n)
 		return -EPROTO;
-	*value = (s64)get_unaligned_le64((const u8 *)rx + stride * axis);
+	for (i = 0; i < n; i++)
+		values[i] = (s64)get_unaligned_le64((const u8 *)rx + stride * (first + i));
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(vscmi_sensor_parse_reading, VSCMI_NS);

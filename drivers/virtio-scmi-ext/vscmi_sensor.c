@@ -16,17 +16,21 @@
 #define VSCMI_READING_MAX	(VSCMI_SENSOR_MAX_AXES * 16)
 
 /**
- * vscmi_sensor_read() - read one axis of a sensor
+ * vscmi_sensor_read() - read axes of a sensor, all from one reading
  * @s: the sensors
  * @d: the sensor
- * @axis: axis index (0 for a scalar sensor)
- * @value: the reading, in the sensor's unit and scale
+ * @first: the first axis (0 for a scalar sensor)
+ * @n: how many axes, from @first on (1 for a scalar sensor)
+ * @values: the @n readings, in the sensor's unit and scale
+ *
+ * One SENSOR_READING_GET returns every axis of the sensor at one instant;
+ * the caller takes the ones it wants from it.
  *
  * Context: process; sleeps for the round trip.
  * Return: 0 or a negative errno.
  */
 int vscmi_sensor_read(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d,
-		      unsigned int axis, s64 *value)
+		      unsigned int first, unsigned int n, s64 *values)
 {
 	struct device *dev = &s->vd->adev.dev;
 	struct vscmi_xfer *x;
@@ -58,10 +62,10 @@ int vscmi_sensor_read(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d
 		rx += 4;
 		len -= 4;
 	}
-	err = vscmi_sensor_parse_reading(rx, len, s->v3, axis, value);
+	err = vscmi_sensor_parse_reading(rx, len, s->v3, first, n, values);
 	if (err)
 		dev_err_ratelimited(dev, "sensor %u: reading of %zu bytes is too short for axis %u\n",
-				    d->id, len, axis);
+				    d->id, len, first + n - 1);
 out:
 	vscmi_xfer_put(s->vscmi, x);
 	return err;
