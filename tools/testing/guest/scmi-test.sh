@@ -164,7 +164,7 @@ close() {
 
 t_iio() {
 	n_iio=$(for i in /sys/bus/iio/devices/iio:device*; do cat "$i/name"; done | wc -l)
-	expect_eq "IIO devices (one per sensor)" "$n_iio" 8
+	expect_eq "IIO devices (one per sensor)" "$n_iio" 9
 	t=$(iio_dev soc-temperature-cluster0-big-cores)
 	expect_eq "temp raw" "$(rd "$t/in_temp_raw")" 45123
 	close "temp scale (millidegrees)" "$(rd "$t/in_temp_scale")" 1
@@ -183,6 +183,10 @@ t_iio() {
 	expect_eq "6dof gyro z" "$(rd "$six/in_anglvel_z_raw")" -7
 	expect_eq "6dof accel z" "$(rd "$six/in_accel_z_raw")" 9807
 	expect "6dof has six axes" test -e "$six/in_anglvel_x_raw" -a -e "$six/in_accel_x_raw"
+	g=$(iio_dev imu-gyro)
+	expect "gyro has three rate axes" test -e "$g/in_anglvel_z_raw"
+	close "gyro scale (rad/s)" "$(rd "$g/in_anglvel_x_scale")" 0.001
+	expect "no rate on a polled multi-axis sensor" test ! -e "$g/sampling_frequency"
 	expect_eq "update rates" "$(rd "$a/sampling_frequency_available")" \
 		"100.000000 50.000000 10.000000"
 	echo 50 >"$a/sampling_frequency" || fail "set 50 Hz"
@@ -257,6 +261,33 @@ t_iio_trigger() {
 	got=$(dd if="$dev" bs=16 count=5 iflag=nonblock 2>/dev/null | od -An -t d8 -v -w16 | awk '{ print $1 }' | tr '\n' ' ')
 	expect_eq "five polled samples" "$got" "13800 13800 13800 13800 13800 "
 	echo >"$v/trigger/current_trigger"
+
+	# A multi-axis sensor without updates: one READING_GET per trigger
+	# carries every axis. The model adds 1000 * (its read count) to each
+	# axis, so a sample built from several commands would show it.
+	g=$(iio_dev imu-gyro)
+	echo sysfstrig7 >"$g/trigger/current_trigger" || fail "set gyro trigger"
+	for a in x y z timestamp; do
+		echo 1 >"$g/scan_elements/in_$([ $a = timestamp ] || echo anglvel_)${a}_en" ||
+			fail "enable $a"
+	done
+	echo 16 >"$g/buffer/length"
+	r0=$(ctl reads 8 | cut -d' ' -f2)
+	echo 1 >"$g/buffer/enable" || fail "enable gyro buffer"
+	for k in 1 2 3; do
+		echo 1 >"$tr/trigger_now"
+		sleep 0.3
+	done
+	sleep 0.5
+	echo 0 >"$g/buffer/enable"
+	r1=$(ctl reads 8 | cut -d' ' -f2)
+	expect_eq "one READING_GET per trigger" "$((r1 - r0))" 3
+	got=$(dd if="/dev/$(basename "$g")" bs=32 count=3 iflag=nonblock 2>/dev/null |
+		od -An -t d8 -v -w32 | awk '{ print $1 - 100, $2 + 200, $3 - 300 }' | tr '\n' ' ')
+	n1=$(((r0 + 1) * 1000)) n2=$(((r0 + 2) * 1000)) n3=$(((r0 + 3) * 1000))
+	expect_eq "each sample's axes from one reading" "$got" \
+		"$n1 $n1 $n1 $n2 $n2 $n2 $n3 $n3 $n3 "
+	echo >"$g/trigger/current_trigger"
 }
 
 # Trip points: hwmon thresholds and alarms, IIO threshold events.

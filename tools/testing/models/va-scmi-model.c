@@ -35,6 +35,7 @@
  *   sensor ID AXIS VALUE   set what READING_GET returns (crossing an armed
  *                      trip point sends TRIP_POINT_EVENT)
  *   updates ID         "ok <n>": SENSOR_UPDATE notifications sent for ID
+ *   reads ID           "ok <n>": SENSOR_READING_GET commands for ID
  *   stats              "ok commands=N errors=N delayed=N notifications=N
  *                      dropped=N late=N p2a=0|1 subscribed=0|1"
  */
@@ -475,6 +476,14 @@ static void ctl_exec(void *opaque, struct ctl_dir *c, const char *seq, char *lin
 			return;
 		}
 		ctl_dir_reply(c, seq, "ok %" PRIu64, s->seq);
+	} else if (!strcmp(argv[0], "reads") && argc == 2) {
+		s = ctl_parse_num(argv[1], false, 255, &a) ? NULL :
+		    scmi_platform_sensor(&m->p, (uint32_t)a);
+		if (!s) {
+			ctl_dir_reply(c, seq, "error: usage: reads ID");
+			return;
+		}
+		ctl_dir_reply(c, seq, "ok %" PRIu64, s->reads);
 	} else if (!strcmp(argv[0], "stats") && argc == 1) {
 		ctl_dir_reply(c, seq,
 			      "ok commands=%lu errors=%lu delayed=%lu notifications=%lu dropped=%lu late=%lu p2a=%d subscribed=%d faults=%lu",

@@ -123,14 +123,14 @@ static void sensor_descriptions(void **state)
 	struct fx *f = *state;
 
 	assert_int_equal(cmd(f, SCMI_PROTO_SENSOR, 0x1, 1, 0, 0, 0), 0);
-	assert_int_equal(scmi_get32(f->rsp + 8) & 0xffff, 8);
+	assert_int_equal(scmi_get32(f->rsp + 8) & 0xffff, 9);
 	assert_int_equal(cmd(f, SCMI_PROTO_SENSOR, 0x3, 2, 1, 0, 0), 0);
-	assert_int_equal(scmi_get32(f->rsp + 8), 3 | 5 << 16);
+	assert_int_equal(scmi_get32(f->rsp + 8), 3 | 6 << 16);
 	assert_int_equal(f->len, 8 + 4 + 3 * 52);
 	assert_int_equal(scmi_get32(f->rsp + 12), 0);		/* id */
 	assert_string_equal((char *)f->rsp + 12 + 12, "soc-temp");
 	assert_int_equal(cmd(f, SCMI_PROTO_SENSOR, 0x3, 3, 1, 6, 0), 0);
-	assert_int_equal(scmi_get32(f->rsp + 8), 2);
+	assert_int_equal(scmi_get32(f->rsp + 8), 3);
 	/* imu-accel: 3 axes, multi-axis bit, m/s^2 */
 	assert_int_equal(scmi_get32(f->rsp + 12 + 8), 3 << 16 | 1 << 8 | 0x59 | (29u << 11));
 	assert_int_equal(cmd(f, SCMI_PROTO_SENSOR, 0xc, 4, 1, 0, 0), 0);
@@ -158,6 +158,14 @@ static void sensor_readings(void **state)
 	assert_int_equal(scmi_get32(f->p2a[0] + 8), 5);	/* sensor id */
 	assert_int_equal(scmi_get32(f->p2a[0] + 12), 215);
 	assert_int_equal(cmd(f, SCMI_PROTO_SENSOR, 0x6, 14, 2, 99, 0), SCMI_NOT_FOUND);
+	/* imu-gyro: every axis of one reply carries the same read number */
+	assert_int_equal(cmd(f, SCMI_PROTO_SENSOR, 0x6, 15, 2, 8, 0), 0);
+	assert_int_equal(cmd(f, SCMI_PROTO_SENSOR, 0x6, 16, 2, 8, 0), 0);
+	assert_int_equal(f->len, 8 + 3 * 16);
+	assert_int_equal((int32_t)scmi_get32(f->rsp + 8), 2100);
+	assert_int_equal((int32_t)scmi_get32(f->rsp + 24), 1800);
+	assert_int_equal((int32_t)scmi_get32(f->rsp + 40), 2300);
+	assert_int_equal(f->p.sensors[8].reads, 2);
 }
 
 static void sensor_updates(void **state)

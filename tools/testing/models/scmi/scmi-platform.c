@@ -8,7 +8,7 @@
  * drawn) and 1 "gpu" inside it (milliwatts, caps 0.5-8 W, 6 W set, 2.5 W
  * drawn); averaging intervals 1 ms to 1 s (soc) and 100 ms (gpu).
  *
- * The sensors (ids 0 to 7):
+ * The sensors (ids 0 to 8):
  *   0 soc-temp       degC, scale -3, extended name, 2 trip points (a
  *                    value set through the control directory that crosses
  *                    an armed one sends TRIP_POINT_EVENT)
@@ -19,6 +19,10 @@
  *   5 cabin-temp     degC, scale -1, asynchronous reads
  *   6 imu-accel      3 axes, m/s^2, scale -3, continuous updates, timestamps
  *   7 imu-6dof       6 axes (3 m/s^2, 3 rad/s), scale -3, continuous updates
+ *   8 imu-gyro       3 axes, rad/s, scale -3, no updates (an agent polls
+ *                    it); READING_GET number n (from 1) returns every
+ *                    axis plus n * 1000, so a sample whose axes came from
+ *                    different commands shows it
  * A SENSOR_UPDATE of sensor S carries, for update number n (from 0) and
  * axis a, the value n * 8 + a, and a timestamp in microseconds; READING_GET
  * returns the configured values.
@@ -67,6 +71,8 @@ void scmi_platform_init(struct scmi_platform *p, scmi_emit_fn emit, void *opaque
 		  .value = { 12, -34, 9806 }, .min = -160000, .max = 160000 },
 		{ 7, "imu-6dof", NULL, UNIT_M_S2, -3, 6, .notify = true,
 		  .value = { 1, 2, 9807, -5, 6, -7 }, .min = -160000, .max = 160000 },
+		{ 8, "imu-gyro", NULL, UNIT_RAD_S, -3, 3, .count_reads = true,
+		  .value = { 100, -200, 300 }, .min = -35000, .max = 35000 },
 	};
 	unsigned int i;
 
@@ -260,9 +266,10 @@ static uint32_t sensor_attr_high(const struct scmi_sensor *s)
 static void put_reading(struct reply *r, const struct scmi_sensor *s, uint64_t ts)
 {
 	unsigned int a, n = s->naxes ? s->naxes : 1;
+	int64_t add = s->count_reads ? (int64_t)s->reads * 1000 : 0;
 
 	for (a = 0; a < n; a++) {
-		put64(r, (uint64_t)s->value[a]);
+		put64(r, (uint64_t)(s->value[a] + add));
 		put64(r, ts);
 	}
 }
@@ -372,6 +379,7 @@ static void sensor(struct scmi_platform *p, uint32_t hdr, const uint8_t *a,
 			status(r, SCMI_PROTOCOL_ERROR);
 			return;
 		}
+		s->reads++;
 		if (scmi_get32(a + 4) & 1) {
 			uint8_t msg[SCMI_MSG_MAX];
 			struct reply d = { msg, sizeof(msg), 0, false };

@@ -99,6 +99,7 @@ struct scmi_sensor {
 	uint8_t naxes;		/* 0: scalar */
 	bool async;		/* READING_GET answers with a delayed response */
 	bool notify;		/* continuous-update notifications */
+	bool count_reads;	/* READING_GET n adds n * 1000 to every axis */
 	int64_t value[SCMI_MAX_AXES];
 	int64_t min, max;
 	uint32_t interval_us;	/* update interval in use */
@@ -106,6 +107,7 @@ struct scmi_sensor {
 	bool updates;		/* CONTINUOUS_UPDATE_NOTIFY enabled */
 	uint64_t next_ns;	/* next SENSOR_UPDATE */
 	uint64_t seq;		/* SENSOR_UPDATE count */
+	uint64_t reads;		/* SENSOR_READING_GET commands */
 	uint8_t ntrips;		/* trip points */
 	bool trip_notify;	/* SENSOR_TRIP_POINT_NOTIFY enabled */
 	uint32_t trip_ctrl[2];	/* direction [1:0]: 1 rising, 2 falling, 3 both */
