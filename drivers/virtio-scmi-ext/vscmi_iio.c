@@ -356,6 +356,17 @@ static int vscmi_iio_write_event_config(struct iio_dev *indio,
 	return vscmi_sensor_trip_set(v->s, v->d, trip, value, state);
 }
 
+/*
+ * The timestamp policy: a sample or event is stamped with the time the
+ * guest received it (@rx_time, CLOCK_BOOTTIME, taken in the interrupt),
+ * moved into the clock the IIO device's user chose.
+ */
+static s64 vscmi_iio_rx_ts(struct iio_dev *indio, ktime_t rx_time)
+{
+	return iio_get_time_ns(indio) -
+	       ktime_to_ns(ktime_sub(ktime_get_boottime(), rx_time));
+}
+
 /**
  * vscmi_iio_trip() - a trip point fired: an IIO threshold event
  * @v: the sensor's IIO state
@@ -370,7 +381,7 @@ void vscmi_iio_trip(struct vscmi_iio *v, unsigned int trip, ktime_t rx_time)
 	s64 ts;
 
 	dir = trip == VSCMI_TRIP_RISING ? IIO_EV_DIR_RISING : IIO_EV_DIR_FALLING;
-	ts = iio_get_time_ns(indio) - ktime_to_ns(ktime_sub(ktime_get_boottime(), rx_time));
+	ts = vscmi_iio_rx_ts(indio, rx_time);
 	iio_push_event(indio, IIO_UNMOD_EVENT_CODE(type, 0, IIO_EV_TYPE_THRESH, dir), ts);
 }
 
@@ -466,7 +477,7 @@ static irqreturn_t vscmi_iio_trigger_handler(int irq, void *p)
 
 /**
  * vscmi_iio_update() - a SENSOR_UPDATE notification for an IIO sensor
- * @v: the sensor's IIO state, from vscmi_iio_find()
+ * @v: the sensor's IIO state
  * @payload: the notification after agent and sensor id: the readings
  * @len: bytes at @payload
  * @rx_time: guest time (CLOCK_BOOTTIME) the event interrupt arrived
@@ -489,8 +500,7 @@ void vscmi_iio_update(struct vscmi_iio *v, const u8 *payload, size_t len,
 	}
 	for (i = 0; i < n; i++)
 		v->scan[i] = (s64)get_unaligned_le64(payload + 16 * i);
-	/* the receive time, moved into the IIO device's clock */
-	ts = iio_get_time_ns(indio) - ktime_to_ns(ktime_sub(ktime_get_boottime(), rx_time));
+	ts = vscmi_iio_rx_ts(indio, rx_time);
 	iio_push_to_buffers_with_ts(indio, v->scan, sizeof(v->scan), ts);
 	v->pushed++;
 }
@@ -551,7 +561,7 @@ static int vscmi_iio_channels(struct device *dev, struct vscmi_iio *v,
 }
 
 /* The micro-Hz part of the frequency of an interval of @us microseconds. */
-static int do_div_rem_u32(u32 us)
+static int vscmi_iio_freq_micro_hz(u32 us)
 {
 	return div_u64(1000000000000ULL, us) % 1000000;
 }
@@ -579,7 +589,7 @@ static int vscmi_iio_register_one(struct vscmi_sensors *s, unsigned int idx)
 	for (i = 0; i < d->num_intervals; i++) {
 		us = d->intervals_us[i];
 		v->freq_avail[2 * i] = 1000000 / us;
-		v->freq_avail[2 * i + 1] = do_div_rem_u32(us);
+		v->freq_avail[2 * i + 1] = vscmi_iio_freq_micro_hz(us);
 	}
 	err = vscmi_iio_channels(dev, v, &chans);
 	if (err)
@@ -604,23 +614,6 @@ static int vscmi_iio_register_one(struct vscmi_sensors *s, unsigned int idx)
 		return err;
 	s->iio[idx] = v;
 	return 0;
-}
-
-/**
- * vscmi_iio_find() - the IIO state of a sensor
- * @s: the sensors
- * @id: sensor id
- *
- * Return: the sensor's IIO state, or NULL if it has no IIO device.
- */
-struct vscmi_iio *vscmi_iio_find(struct vscmi_sensors *s, u32 id)
-{
-	unsigned int i;
-
-	for (i = 0; s->iio && i < s->num; i++)
-		if (s->desc[i].id == id)
-			return s->iio[i];
-	return NULL;
 }
 
 /**

@@ -174,38 +174,55 @@ bool vscmi_sensor_alarm_take(struct vscmi_sensors *s, const struct vscmi_sensor_
 	return alarm;
 }
 
-static void vscmi_sensor_trip_event(struct vscmi_sensors *s, u32 id, const u8 *p,
-				    size_t len, ktime_t rx_time)
+/* The sensor of platform id @id, or NULL. */
+static const struct vscmi_sensor_desc *vscmi_sensor_find(struct vscmi_sensors *s, u32 id)
 {
-	struct device *dev = &s->vd->adev.dev;
-	const struct vscmi_sensor_desc *d = NULL;
-	unsigned int i, trip;
-	u32 desc;
+	unsigned int i;
 
 	for (i = 0; i < s->num; i++)
 		if (s->desc[i].id == id)
-			d = &s->desc[i];
+			return &s->desc[i];
+	return NULL;
+}
+
+/* The IIO state of sensor @d, or NULL if it has no IIO device. */
+static struct vscmi_iio *vscmi_sensor_iio(struct vscmi_sensors *s,
+					  const struct vscmi_sensor_desc *d)
+{
+	return s->iio ? s->iio[d - s->desc] : NULL;
+}
+
+static void vscmi_sensor_trip_event(struct vscmi_sensors *s,
+				    const struct vscmi_sensor_desc *d, const u8 *p,
+				    size_t len, ktime_t rx_time)
+{
+	struct device *dev = &s->vd->adev.dev;
+	struct vscmi_iio *v;
+	unsigned int trip;
+	u32 desc;
+
 	/* trip_point_desc: trip id [7:0], direction [16] (1: rising) */
-	if (!d || len < 4) {
-		dev_err_ratelimited(dev, "trip point event for sensor %u dropped\n", id);
+	if (len < 4) {
+		dev_err_ratelimited(dev, "trip point event for sensor %u dropped\n", d->id);
 		return;
 	}
 	desc = get_unaligned_le32(p);
 	trip = desc & 0xff;
 	if (trip >= vscmi_sensor_trips(d)) {
 		dev_err_ratelimited(dev, "sensor %u: event for trip point %u, which is not set\n",
-				    id, trip);
+				    d->id, trip);
 		return;
 	}
 	mutex_lock(&s->trip_lock);
 	s->trips[d - s->desc].alarm[trip] = true;
 	mutex_unlock(&s->trip_lock);
-	dev_dbg(dev, "sensor %u: trip point %u crossed %s\n", id, trip,
+	dev_dbg(dev, "sensor %u: trip point %u crossed %s\n", d->id, trip,
 		desc & BIT(16) ? "rising" : "falling");
 	if (s->hwmon)
 		vscmi_hwmon_trip(s, d, trip);
-	if (s->iio && s->iio[d - s->desc])
-		vscmi_iio_trip(s->iio[d - s->desc], trip, rx_time);
+	v = vscmi_sensor_iio(s, d);
+	if (v)
+		vscmi_iio_trip(v, trip, rx_time);
 }
 
 static void vscmi_sensor_ext_name(struct vscmi_sensors *s, struct vscmi_sensor_desc *d)
@@ -373,6 +390,7 @@ static void vscmi_sensor_notify(struct vscmi_event_nb *nb, u8 event,
 				const void *payload, size_t len, ktime_t rx_time)
 {
 	struct vscmi_sensors *s = container_of(nb, struct vscmi_sensors, nb);
+	const struct vscmi_sensor_desc *d;
 	struct vscmi_iio *v;
 	u32 id;
 
@@ -383,12 +401,18 @@ static void vscmi_sensor_notify(struct vscmi_event_nb *nb, u8 event,
 		return;
 	}
 	id = get_unaligned_le32((const u8 *)payload + 4);
+	d = vscmi_sensor_find(s, id);
 	switch (event) {
 	case VSCMI_SENSOR_EVT_TRIP_POINT:
-		vscmi_sensor_trip_event(s, id, (const u8 *)payload + 8, len - 8, rx_time);
+		if (d)
+			vscmi_sensor_trip_event(s, d, (const u8 *)payload + 8, len - 8, rx_time);
+		else
+			dev_err_ratelimited(&s->vd->adev.dev,
+					    "trip point event for sensor %u, which does not exist\n",
+					    id);
 		break;
 	case VSCMI_SENSOR_EVT_UPDATE:
-		v = vscmi_iio_find(s, id);
+		v = d ? vscmi_sensor_iio(s, d) : NULL;
 		if (v)
 			vscmi_iio_update(v, (const u8 *)payload + 8, len - 8, rx_time);
 		else
@@ -426,6 +450,7 @@ static void vscmi_sensor_restored(struct vscmi_event_nb *nb)
 {
 	struct vscmi_sensors *s = container_of(nb, struct vscmi_sensors, nb);
 	struct vscmi_trips t;
+	struct vscmi_iio *v;
 	unsigned int i, trip;
 
 	vscmi_sensor_trip_notify(s);
@@ -439,8 +464,9 @@ static void vscmi_sensor_restored(struct vscmi_event_nb *nb)
 						  t.enabled[trip]))
 				dev_err(&s->vd->adev.dev, "sensor %u: trip point %u lost\n",
 					s->desc[i].id, trip);
-		if (s->iio && s->iio[i])
-			vscmi_iio_restored(s->iio[i]);
+		v = vscmi_sensor_iio(s, &s->desc[i]);
+		if (v)
+			vscmi_iio_restored(v);
 	}
 }
 

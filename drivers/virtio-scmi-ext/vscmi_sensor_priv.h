@@ -93,7 +93,6 @@ static inline void vscmi_hwmon_trip(struct vscmi_sensors *s,
 
 #if IS_REACHABLE(CONFIG_IIO_TRIGGERED_BUFFER)
 int vscmi_iio_register(struct vscmi_sensors *s);
-struct vscmi_iio *vscmi_iio_find(struct vscmi_sensors *s, u32 id);
 void vscmi_iio_update(struct vscmi_iio *v, const u8 *payload, size_t len,
 		      ktime_t rx_time);
 void vscmi_iio_trip(struct vscmi_iio *v, unsigned int trip, ktime_t rx_time);
@@ -102,11 +101,6 @@ void vscmi_iio_restored(struct vscmi_iio *v);
 static inline int vscmi_iio_register(struct vscmi_sensors *s)
 {
 	return 0;
-}
-
-static inline struct vscmi_iio *vscmi_iio_find(struct vscmi_sensors *s, u32 id)
-{
-	return NULL;
 }
 
 static inline void vscmi_iio_update(struct vscmi_iio *v, const u8 *payload,
