@@ -9,7 +9,7 @@
 #   -k DIR   where our modules are (default /mnt/work/ko)
 # Tests: probe discovery hwmon sensors_tool async iio iio_buffer
 #        iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout
-#        hostile_delayed hostile_events user user_gone rebind
+#        hostile_delayed hostile_events user user_gone plugin rebind
 # Environment: VA_SCMI_CTL (the model's control directory, default
 #              /mnt/work/scmi-ctl); SCMI_VENDOR, SCMI_SUB_VENDOR,
 #              SCMI_IMPL (what the model was started with)
@@ -502,6 +502,38 @@ t_user_gone() {
 	wait_for /sys/bus/auxiliary/drivers/virtio_scmi_ext_sensor.sensor/virtio_scmi_ext.sensor.0 50 ||
 		fail "sensor front-end did not bind again"
 	expect_eq "new channel works" "$($TOOL xfer "$(cdev)" 0x80 4 u32:1 u32:1)" "status=0 rx=02000000"
+}
+
+# The sample vendor plug-in (vscmi_vendor_sample.c): an auxiliary driver
+# for vendor_0x80 that checks the platform, then drives the protocol with
+# vscmi_cmd() (add) and in-place parameters (echo), and refuses replies
+# that do not match what it sent.
+t_plugin() {
+	p=/sys/bus/auxiliary/drivers/virtio_scmi_ext_vendor_sample.vendor_sample/virtio_scmi_ext.vendor_0x80.0
+	insmod "$kodir/virtio_scmi_ext_vendor_sample.ko" || { fail "insmod the sample"; return; }
+	wait_for "$p" 50 || { fail "the sample did not bind"; rmmod virtio_scmi_ext_vendor_sample; return; }
+	expect "probe named the platform" sh -c "dmesg | grep -q '$SCMI_VENDOR vendor protocol 0x80, version 1.0'"
+	expect_eq "no sum before a command" "$(rd "$p/add")" "error: No data available"
+	echo "40 2" >"$p/add" || fail "ADD"
+	expect_eq "ADD" "$(rd "$p/add")" 42
+	echo "4294967295 2" >"$p/add" || fail "ADD wrapping"
+	expect_eq "ADD wraps as u32" "$(rd "$p/add")" 1
+	printf 'hello, platform' >"$p/echo" || fail "ECHO"
+	expect_eq "ECHO" "$(rd "$p/echo")" "hello, platform"
+	ctl fault truncate >/dev/null
+	expect "a truncated ECHO reply is refused" sh -c "! printf abcdefgh >$p/echo"
+	expect_eq "the last good reply is kept" "$(rd "$p/echo")" "hello, platform"
+	ctl fault truncate >/dev/null
+	expect "a truncated ADD reply is refused" sh -c "! echo '1 1' >$p/add"
+	expect_eq "the last good sum is kept" "$(rd "$p/add")" 1
+	ctl fault error >/dev/null
+	expect "a platform error fails the write" sh -c "! echo '1 1' >$p/add"
+	expect "an ECHO longer than 64 bytes is refused" \
+		sh -c "! printf '%065d' 0 >$p/echo"
+	expect_eq "user space shares the protocol" "$($TOOL xfer "$(cdev)" 0x80 4 u32:5 u32:6)" \
+		"status=0 rx=0b000000"
+	rmmod virtio_scmi_ext_vendor_sample || fail "rmmod the sample"
+	expect "unbound after rmmod" test ! -e "$p"
 }
 
 # Unbind and bind the device: discovery again, front-ends again, no leaks.

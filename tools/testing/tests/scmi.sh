@@ -7,7 +7,7 @@
 # injects. On the debug lane the same runs under KASAN, lockdep and kmemleak;
 # on virtio-mmio a transport-focused part of it.
 
-SCMI_TESTS=${SCMI_TESTS:-"probe discovery hwmon sensors_tool async iio iio_buffer iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user user_gone rebind"}
+SCMI_TESTS=${SCMI_TESTS:-"probe discovery hwmon sensors_tool async iio iio_buffer iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user user_gone plugin rebind"}
 # On virtio-mmio, what goes through the transport differently: both
 # queues, notifications, delayed responses, faults, rebinding. (The whole
 # list passes there too; CI's time budget keeps it to this.)
@@ -17,7 +17,7 @@ SCMI_MMIO_TESTS=${SCMI_MMIO_TESTS:-"probe discovery hwmon async iio_buffer power
 # fast lanes cannot watch: both buffer modes, trip events, the power
 # request, every fault, and the device going away under its users. The
 # read-only sysfs and tool tests stay on the release lanes.
-SCMI_DEBUG_TESTS=${SCMI_DEBUG_TESTS:-"probe iio_buffer iio_trigger trips poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user_gone rebind"}
+SCMI_DEBUG_TESTS=${SCMI_DEBUG_TESTS:-"probe iio_buffer iio_trigger trips poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user_gone plugin rebind"}
 
 suite_scmi() {
 	local lane=$1 transport=$2 t=scmi-$1-$2 out obj tools mpid rc timeout=300
