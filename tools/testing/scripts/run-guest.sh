@@ -29,6 +29,9 @@
 #                   -device on mmio. Repeatable.
 #   -q ARG          a raw QEMU argument (e.g. -q -audiodev -q wav,id=snd0,...).
 #   -a ARGS         extra kernel command line.
+#   -E TEXT         the guest is done, with exit status 0, once its console
+#                   shows TEXT (for runs that end without a guest exit
+#                   status, such as a kernel that halts).
 #   -v              copy the console to standard error as it is written.
 # Inside the guest the command runs as root with /bin/sh in /mnt/work (the
 # output directory, read-write); the repository is at /mnt/src (read-only)
@@ -38,9 +41,9 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-lane=mainline flavour=release transport=pci timeout=300 out= verbose=
+lane=mainline flavour=release transport=pci timeout=300 out= verbose= end_text=
 backends=() devices=() qextra=() append=
-while getopts "l:f:t:T:o:b:B:d:q:a:vh" opt; do
+while getopts "l:f:t:T:o:b:B:d:q:a:E:vh" opt; do
 	case $opt in
 	l) lane=$OPTARG ;;
 	f) flavour=$OPTARG ;;
@@ -52,8 +55,9 @@ while getopts "l:f:t:T:o:b:B:d:q:a:vh" opt; do
 	d) devices+=("$OPTARG") ;;
 	q) qextra+=("$OPTARG") ;;
 	a) append+=" $OPTARG" ;;
+	E) end_text=$OPTARG ;;
 	v) verbose=1 ;;
-	h) sed -n '4,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	h) sed -n '4,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -178,13 +182,19 @@ if [ -n "$verbose" ]; then
 	spawn tail -n +1 -f "$out/console.log" >&2
 fi
 
-rc=0
+rc=0 ended=
 deadline=$((SECONDS + timeout))
 parent=$PPID
 while kill -0 "$qpid" 2>/dev/null; do
 	if [ $SECONDS -ge $deadline ]; then
 		va_log "guest timed out after $timeout s ($lane $transport)"
 		rc=124
+		break
+	fi
+	if [ -n "$end_text" ] && grep -qF -- "$end_text" "$out/console.log" 2>/dev/null; then
+		va_log "guest console shows \"$end_text\": ending it ($lane $transport)"
+		echo 0 >"$out/guest-status"
+		ended=1
 		break
 	fi
 	# Our caller was killed outright (SIGKILL): do not outlive it.
@@ -196,7 +206,7 @@ while kill -0 "$qpid" 2>/dev/null; do
 	sleep 0.2
 done
 if [ $rc = 0 ]; then
-	wait "$qpid" || true
+	[ -n "$ended" ] || wait "$qpid" || true
 	if [ -f "$out/guest-status" ]; then
 		rc=$(cat "$out/guest-status")
 	else
