@@ -5,7 +5,9 @@
 # model's configuration, hwmon and lm-sensors readings, asynchronous reads,
 # an orderly power-off requested by the platform, and every fault the model
 # injects. On the debug lane the same runs under KASAN, lockdep and kmemleak;
-# on virtio-mmio a transport-focused part of it.
+# on virtio-mmio a transport-focused part of it. On the release lanes over
+# virtio-pci, a second guest shows the forced power-off after the grace
+# period (scmi-forced).
 
 SCMI_TESTS=${SCMI_TESTS:-"probe discovery hwmon sensors_tool async iio iio_buffer iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user user_gone plugin rebind"}
 # On virtio-mmio, what goes through the transport differently: both
@@ -46,5 +48,53 @@ suite_scmi() {
 	wait "$mpid" 2>/dev/null
 	va_check "$t: guest ran the tests" "guest exit status $rc" test $rc = 0
 	va_ktap "$t" "$GUEST_OUT/scmi.ktap"
+	va_check "$t: kernel log clean" "$(head -n 3 "$GUEST_OUT/kernel-reports.txt" 2>/dev/null)" kernel_log_clean
+	if [ "$(lane_flavour "$lane")" = release ] && [ "$transport" = pci ]; then
+		scmi_forced "$lane" "$transport" "$obj" "$tools"
+	fi
+}
+
+# The kernel time (seconds) of the first console line containing $2, in $1.
+console_time() {
+	grep -F -m 1 "$2" "$1" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'
+}
+
+# The platform asks for a graceful shutdown within 1 s; the guest's
+# poweroff_cmd runs but does not power off (as when user space hangs). When
+# the grace period ends the front-end powers the kernel off by itself. This
+# x86 guest has no ACPI, so "power off" halts: the rig ends the guest when
+# the console shows the kernel's "Power down".
+scmi_forced() {
+	local lane=$1 transport=$2 obj=$3 tools=$4 t=scmi-forced-$1-$2 out mpid rc t0 t1
+	out=$VA_RUN/$t
+	mkdir -p "$out/ko" "$out/scmi-ctl"
+	cp "$obj"/drivers/virtio-scmi-ext/*.ko "$out/ko/"
+	"$tools/va-scmi-model" --socket "$out/scmi.sock" --ctl-dir "$out/scmi-ctl" \
+		>"$out/model.log" 2>&1 &
+	mpid=$!
+	guest "$t" "$lane" "$transport" -T 120 -E "reboot: Power down" \
+		-B "32:2:0:$out/scmi.sock" -- '
+		insmod ko/virtio_scmi_ext.ko && insmod ko/virtio_scmi_ext_power.ko || exit 2
+		d=/sys/bus/auxiliary/drivers/virtio_scmi_ext_power.system_power/virtio_scmi_ext.system_power.0
+		i=0
+		while [ ! -e $d ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		printf "#!/bin/sh\necho \$0 >/mnt/work/poweroff-ran\n" >/tmp/va-poweroff
+		chmod +x /tmp/va-poweroff
+		echo /tmp/va-poweroff >/proc/sys/kernel/poweroff_cmd
+		. /mnt/src/tools/testing/guest/ctl-lib.sh
+		va_ctl /mnt/work/scmi-ctl 30 power shutdown graceful 1000 >/dev/null || exit 3
+		sleep 60
+		exit 4'
+	rc=$?
+	kill "$mpid" 2>/dev/null
+	wait "$mpid" 2>/dev/null
+	va_check "$t: the kernel powered off by itself" "guest exit status $rc (4: still up after 60 s)" \
+		test $rc = 0
+	va_check "$t: the orderly power-off was tried first" "poweroff_cmd never ran" \
+		test -e "$out/poweroff-ran"
+	t0=$(console_time "$out/console.log" "requests a shutdown within 1000 ms")
+	t1=$(console_time "$out/console.log" "grace period over, forcing it")
+	va_check "$t: forced 1 to 5 s after the request" "request at '$t0' s, forced at '$t1' s" \
+		awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(a != "" && b != "" && b - a >= 1 && b - a < 5) }'
 	va_check "$t: kernel log clean" "$(head -n 3 "$GUEST_OUT/kernel-reports.txt" 2>/dev/null)" kernel_log_clean
 }
