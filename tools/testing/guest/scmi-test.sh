@@ -314,8 +314,10 @@ t_trips() {
 	expect_eq "IIO rising value (shared with hwmon)" "$(rd "$ev/in_temp_thresh_rising_value")" 50000
 	echo 60000 >"$ev/in_temp_thresh_rising_value" || fail "set IIO threshold"
 	expect_eq "IIO rising enabled" "$(rd "$ev/in_temp_thresh_rising_en")" 1
-	$TOOL iio-event "/dev/$(basename "$t")" 10 >/tmp/event.out &
-	sleep 1
+	rm -f /tmp/event.ready
+	$TOOL iio-event "/dev/$(basename "$t")" 30 /tmp/event.ready >/tmp/event.out &
+	# the event must come after the tool listens (a second or more under KASAN)
+	wait_for /tmp/event.ready 200 || fail "iio-event did not start listening"
 	ctl sensor 0 0 61000 >/dev/null
 	wait
 	# type 0 (threshold), direction 1 (rising), channel type 9 (temp)

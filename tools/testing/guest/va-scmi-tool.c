@@ -14,9 +14,10 @@
  *	SENSOR_READING_GET through DEV (bare), the hwmon file, the IIO file;
  *	prints one line per round: "round R bare_us=.. hwmon_us=.. iio_us=.."
  *	(medians)
- *   va-scmi-tool iio-event DEVNODE SECONDS
+ *   va-scmi-tool iio-event DEVNODE SECONDS [READY_FILE]
  *	waits for one IIO event on DEVNODE (/dev/iio:deviceN) and prints
- *	"event type=T dir=D channel_type=C"
+ *	"event type=T dir=D channel_type=C"; creates READY_FILE once it
+ *	listens, so a caller knows when to cause the event
  *   va-scmi-tool latency IIO_DEV_DIR N
  *	enables the IIO device's buffer (all channels and the timestamp, the
  *	monotonic clock), reads N samples one at a time and prints the
@@ -311,12 +312,21 @@ static int cmd_iio_event(int argc, char **argv)
 	struct pollfd pfd;
 	int fd, efd;
 
-	if (argc != 3)
+	if (argc != 3 && argc != 4)
 		return 2;
 	fd = open(argv[1], O_RDONLY);
 	if (fd < 0 || ioctl(fd, IIO_GET_EVENT_FD_IOCTL, &efd) < 0) {
 		printf("error=%s\n", err_name(errno));
 		return 1;
+	}
+	if (argc == 4) {
+		int rfd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (rfd < 0) {
+			printf("error=%s\n", err_name(errno));
+			return 1;
+		}
+		close(rfd);
 	}
 	pfd.fd = efd;
 	pfd.events = POLLIN;
