@@ -143,7 +143,7 @@ static int vscmi_hwmon_read(struct device *dev, enum hwmon_sensor_types type,
 	if (trip >= 0)
 		err = vscmi_sensor_trip_get(h->s, d, trip, &raw, &enabled);
 	else
-		err = vscmi_sensor_read(h->s, d, 0, 1, &raw);
+		err = vscmi_sensor_read(h->s, d, 0, 1, &raw, NULL);
 	if (err)
 		return err;
 	return vscmi_hwmon_to_hwmon(d, c, raw, val);

@@ -17,16 +17,19 @@
  * Trip points of scalar sensors are threshold events: rising (trip 0) and
  * falling (trip 1), with a value in raw units and an enable.
  *
- * Timestamps are the guest's: the time the event queue interrupt arrived
- * (notifications) or the trigger fired, in the IIO device's clock
- * (current_timestamp_clock).  Platform timestamps use another time base
- * and are not passed off as guest time.
+ * Timestamps are the guest's by default: the time the event queue
+ * interrupt arrived (notifications) or the trigger fired, in the IIO
+ * device's clock (current_timestamp_clock).  For a sensor whose readings
+ * carry platform timestamps, timestamp_source "platform" makes the
+ * timestamp channel carry those instead, in nanoseconds of the platform's
+ * own time base (which the guest cannot relate to its clocks).
  */
 #include <linux/device.h>
 #include <linux/iio/buffer.h>
 #include <linux/iio/events.h>
 #include <linux/iio/iio.h>
 #include <linux/iio/kfifo_buf.h>
+#include <linux/iio/sysfs.h>
 #include <linux/iio/trigger_consumer.h>
 #include <linux/iio/triggered_buffer.h>
 #include <linux/mutex.h>
@@ -42,6 +45,8 @@
  * @lock: serialises configuration commands and @streaming changes
  * @streaming: the kfifo buffer takes SENSOR_UPDATE samples (READ_ONCE in
  *	the notification handler, written under @lock)
+ * @platform_ts: samples carry the platform's timestamps, not the guest's
+ *	(READ_ONCE where samples are made, written under @lock)
  * @naxes: channels besides the timestamp
  * @scan_masks: the one scan mask offered (all axes); the core demuxes
  * @freq_avail: sampling_frequency_available, Hz and micro-Hz pairs
@@ -54,6 +59,7 @@ struct vscmi_iio {
 	struct iio_dev *indio;
 	struct mutex lock;	/* configuration commands, @streaming */
 	bool streaming;
+	bool platform_ts;
 	unsigned int naxes;
 	unsigned long scan_masks[2];
 	int freq_avail[2 * VSCMI_SENSOR_MAX_INTERVALS];
@@ -192,7 +198,7 @@ static int vscmi_iio_read_raw(struct iio_dev *indio, struct iio_chan_spec const 
 
 	switch (mask) {
 	case IIO_CHAN_INFO_RAW:
-		err = vscmi_sensor_read(v->s, v->d, chan->address, 1, &raw);
+		err = vscmi_sensor_read(v->s, v->d, chan->address, 1, &raw, NULL);
 		if (err)
 			return err;
 		if (raw > INT_MAX || raw < INT_MIN) {
@@ -367,6 +373,74 @@ static s64 vscmi_iio_rx_ts(struct iio_dev *indio, ktime_t rx_time)
 	       ktime_to_ns(ktime_sub(ktime_get_boottime(), rx_time));
 }
 
+/*
+ * The timestamp of a sample: the guest's receive time, or with
+ * timestamp_source "platform" the platform's timestamp @platform (in the
+ * sensor's timestamp unit) in nanoseconds.  Return: false if the
+ * platform's timestamp does not fit in nanoseconds (the sample is dropped).
+ */
+static bool vscmi_iio_sample_ts(struct vscmi_iio *v, u64 platform,
+				ktime_t rx_time, s64 *ts)
+{
+	if (!READ_ONCE(v->platform_ts)) {
+		*ts = vscmi_iio_rx_ts(v->indio, rx_time);
+		return true;
+	}
+	if (platform <= S64_MAX &&
+	    !vscmi_scale_value((s64)platform, v->d->ts_exp + 9, ts))
+		return true;
+	dev_err_ratelimited(&v->indio->dev, "platform timestamp %llu (10^%d s) out of range: sample dropped\n",
+			    platform, v->d->ts_exp);
+	return false;
+}
+
+static const char * const vscmi_iio_ts_sources[] = { "guest", "platform" };
+
+static ssize_t timestamp_source_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct vscmi_iio *v = iio_priv(dev_to_iio_dev(dev));
+
+	return sysfs_emit(buf, "%s\n", vscmi_iio_ts_sources[READ_ONCE(v->platform_ts)]);
+}
+
+static ssize_t timestamp_source_store(struct device *dev,
+				      struct device_attribute *attr,
+				      const char *buf, size_t len)
+{
+	struct vscmi_iio *v = iio_priv(dev_to_iio_dev(dev));
+	int i;
+
+	i = sysfs_match_string(vscmi_iio_ts_sources, buf);
+	if (i < 0 || (i && !v->d->timestamped))
+		return -EINVAL;
+	mutex_lock(&v->lock);
+	WRITE_ONCE(v->platform_ts, i);
+	mutex_unlock(&v->lock);
+	return len;
+}
+static IIO_DEVICE_ATTR_RW(timestamp_source, 0);
+
+static ssize_t timestamp_source_available_show(struct device *dev,
+					       struct device_attribute *attr,
+					       char *buf)
+{
+	struct vscmi_iio *v = iio_priv(dev_to_iio_dev(dev));
+
+	return sysfs_emit(buf, v->d->timestamped ? "guest platform\n" : "guest\n");
+}
+static IIO_DEVICE_ATTR_RO(timestamp_source_available, 0);
+
+static struct attribute *vscmi_iio_attrs[] = {
+	&iio_dev_attr_timestamp_source.dev_attr.attr,
+	&iio_dev_attr_timestamp_source_available.dev_attr.attr,
+	NULL
+};
+
+static const struct attribute_group vscmi_iio_attr_group = {
+	.attrs = vscmi_iio_attrs,
+};
+
 /**
  * vscmi_iio_trip() - a trip point fired: an IIO threshold event
  * @v: the sensor's IIO state
@@ -393,6 +467,7 @@ static const struct iio_info vscmi_iio_info = {
 	.write_event_value = vscmi_iio_write_event_value,
 	.read_event_config = vscmi_iio_read_event_config,
 	.write_event_config = vscmi_iio_write_event_config,
+	.attrs = &vscmi_iio_attr_group,
 };
 
 static int vscmi_iio_notify_onoff(struct vscmi_iio *v, bool on)
@@ -464,10 +539,13 @@ static irqreturn_t vscmi_iio_trigger_handler(int irq, void *p)
 	struct iio_poll_func *pf = p;
 	struct iio_dev *indio = pf->indio_dev;
 	struct vscmi_iio *v = iio_priv(indio);
-	s64 ts = iio_get_time_ns(indio);
+	ktime_t now = ktime_get_boottime();
+	u64 platform;
+	s64 ts;
 
 	/* one READING_GET: every axis of the sample from the same instant */
-	if (!vscmi_sensor_read(v->s, v->d, 0, v->naxes, v->scan)) {
+	if (!vscmi_sensor_read(v->s, v->d, 0, v->naxes, v->scan, &platform) &&
+	    vscmi_iio_sample_ts(v, platform, now, &ts)) {
 		iio_push_to_buffers_with_ts(indio, v->scan, sizeof(v->scan), ts);
 		v->pushed++;
 	}
@@ -500,7 +578,9 @@ void vscmi_iio_update(struct vscmi_iio *v, const u8 *payload, size_t len,
 	}
 	for (i = 0; i < n; i++)
 		v->scan[i] = (s64)get_unaligned_le64(payload + 16 * i);
-	ts = vscmi_iio_rx_ts(indio, rx_time);
+	/* each axis has a timestamp; they are one reading: take the first */
+	if (!vscmi_iio_sample_ts(v, get_unaligned_le64(payload + 8), rx_time, &ts))
+		return;
 	iio_push_to_buffers_with_ts(indio, v->scan, sizeof(v->scan), ts);
 	v->pushed++;
 }

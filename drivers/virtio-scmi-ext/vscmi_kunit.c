@@ -166,25 +166,33 @@ static void sensor_reading(struct kunit *test)
 {
 	u8 rx[48] = { 0 };
 	s64 v[3];
+	u64 ts;
 
 	put_unaligned_le64((u64)-42, rx);
 	put_unaligned_le64(7, rx + 16);
 	put_unaligned_le64(99, rx + 32);
-	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 8, false, 0, 1, v), 0);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 8, false, 0, 1, v, NULL), 0);
 	KUNIT_EXPECT_EQ(test, v[0], -42);
-	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, 2, 1, v), 0);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, 2, 1, v, NULL), 0);
 	KUNIT_EXPECT_EQ(test, v[0], 99);
 	/* all three axes of a v3 reading: values every 16 bytes */
-	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, 0, 3, v), 0);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, 0, 3, v, NULL), 0);
 	KUNIT_EXPECT_EQ(test, v[0], -42);
 	KUNIT_EXPECT_EQ(test, v[1], 7);
 	KUNIT_EXPECT_EQ(test, v[2], 99);
-	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 47, true, 2, 1, v), -EPROTO);
-	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 47, true, 0, 3, v), -EPROTO);
-	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 7, false, 0, 1, v), -EPROTO);
-	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, 0, 0, v), -EPROTO);
+	/* the platform timestamp of the first axis read */
+	put_unaligned_le64(123456789, rx + 24);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, 1, 2, v, &ts), 0);
+	KUNIT_EXPECT_EQ(test, ts, 123456789);
+	KUNIT_EXPECT_EQ(test, v[0], 7);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 16, false, 1, 1, v, &ts), 0);
+	KUNIT_EXPECT_EQ(test, ts, 0);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 47, true, 2, 1, v, NULL), -EPROTO);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 47, true, 0, 3, v, NULL), -EPROTO);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 7, false, 0, 1, v, NULL), -EPROTO);
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, 0, 0, v, NULL), -EPROTO);
 	/* an axis index that would overflow the length check */
-	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, UINT_MAX, 1, v),
+	KUNIT_EXPECT_EQ(test, vscmi_sensor_parse_reading(rx, 48, true, UINT_MAX, 1, v, NULL),
 			-EPROTO);
 }
 

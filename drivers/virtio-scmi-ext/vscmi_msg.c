@@ -208,11 +208,13 @@ EXPORT_SYMBOL_NS_GPL(vscmi_sensor_parse_desc, VSCMI_NS);
  * @first: the first axis to read (0 for scalar sensors)
  * @n: how many axes to read, from @first on
  * @values: the @n signed readings
+ * @ts: if not NULL, the platform timestamp of axis @first (0 before v3)
  *
  * Return: 0, or -EPROTO if @rx is too short for axis @first + @n - 1.
  */
 int vscmi_sensor_parse_reading(const void *rx, size_t rx_len, bool v3,
-			       unsigned int first, unsigned int n, s64 *values)
+			       unsigned int first, unsigned int n, s64 *values,
+			       u64 *ts)
 {
 	size_t stride = v3 ? 16 : 8;
 	unsigned int i;
@@ -221,6 +223,8 @@ int vscmi_sensor_parse_reading(const void *rx, size_t rx_len, bool v3,
 		return -EPROTO;
 	for (i = 0; i < n; i++)
 		values[i] = (s64)get_unaligned_le64((const u8 *)rx + stride * (first + i));
+	if (ts)
+		*ts = v3 ? get_unaligned_le64((const u8 *)rx + stride * first + 8) : 0;
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(vscmi_sensor_parse_reading, VSCMI_NS);

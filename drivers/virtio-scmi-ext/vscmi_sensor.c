@@ -22,6 +22,8 @@
  * @first: the first axis (0 for a scalar sensor)
  * @n: how many axes, from @first on (1 for a scalar sensor)
  * @values: the @n readings, in the sensor's unit and scale
+ * @ts: if not NULL, the platform's timestamp of the reading (0 if it has
+ *	none), in the sensor's timestamp unit
  *
  * One SENSOR_READING_GET returns every axis of the sensor at one instant;
  * the caller takes the ones it wants from it.
@@ -30,7 +32,7 @@
  * Return: 0 or a negative errno.
  */
 int vscmi_sensor_read(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d,
-		      unsigned int first, unsigned int n, s64 *values)
+		      unsigned int first, unsigned int n, s64 *values, u64 *ts)
 {
 	struct device *dev = &s->vd->adev.dev;
 	struct vscmi_xfer *x;
@@ -62,7 +64,7 @@ int vscmi_sensor_read(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d
 		rx += 4;
 		len -= 4;
 	}
-	err = vscmi_sensor_parse_reading(rx, len, s->v3, first, n, values);
+	err = vscmi_sensor_parse_reading(rx, len, s->v3, first, n, values, ts);
 	if (err)
 		dev_err_ratelimited(dev, "sensor %u: reading of %zu bytes is too short for axis %u\n",
 				    d->id, len, first + n - 1);

@@ -122,7 +122,8 @@ struct vscmi_sensor_desc {
 int vscmi_sensor_parse_desc(const void *p, size_t avail, bool v3,
 			    struct vscmi_sensor_desc *d);
 int vscmi_sensor_parse_reading(const void *rx, size_t rx_len, bool v3,
-			       unsigned int first, unsigned int n, s64 *values);
+			       unsigned int first, unsigned int n, s64 *values,
+			       u64 *ts);
 int vscmi_scale_value(s64 value, int exp, s64 *out);
 int vscmi_sensor_parse_axis(const void *p, size_t avail,
 			    struct vscmi_sensor_axis *a);

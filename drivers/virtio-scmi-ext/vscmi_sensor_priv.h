@@ -65,7 +65,7 @@ struct vscmi_sensors {
 struct vscmi_iio;
 
 int vscmi_sensor_read(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d,
-		      unsigned int first, unsigned int n, s64 *values);
+		      unsigned int first, unsigned int n, s64 *values, u64 *ts);
 unsigned int vscmi_sensor_trips(const struct vscmi_sensor_desc *d);
 int vscmi_sensor_trip_set(struct vscmi_sensors *s, const struct vscmi_sensor_desc *d,
 			  unsigned int trip, s64 value, bool enable);
