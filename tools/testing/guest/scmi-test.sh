@@ -8,7 +8,7 @@
 # Usage: scmi-test.sh [-k DIR] TEST...
 #   -k DIR   where our modules are (default /mnt/work/ko)
 # Tests: probe discovery hwmon sensors_tool async iio iio_buffer
-#        iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout
+#        iio_timestamps iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout
 #        hostile_delayed hostile_events user user_gone plugin rebind
 # Environment: VA_SCMI_CTL (the model's control directory, default
 #              /mnt/work/scmi-ctl); SCMI_VENDOR, SCMI_SUB_VENDOR,
@@ -236,6 +236,49 @@ t_iio_buffer() {
 	u2=$(ctl updates 6 | cut -d' ' -f2)
 	sleep 0.5
 	expect_eq "updates stop when the buffer is disabled" "$(ctl updates 6 | cut -d' ' -f2)" "$u2"
+}
+
+# Timestamps: the guest's receive time by default; on request, for a sensor
+# whose readings carry them, the platform's (the model's clock, in us).
+t_iio_timestamps() {
+	a=$(iio_dev imu-accel)
+	t=$(iio_dev soc-temperature-cluster0-big-cores)
+	expect_eq "sources of a timestamped sensor" "$(rd "$a/timestamp_source_available")" \
+		"guest platform"
+	expect_eq "sources of the others" "$(rd "$t/timestamp_source_available")" guest
+	expect_eq "guest time by default" "$(rd "$a/timestamp_source")" guest
+	expect "platform time refused without platform timestamps" \
+		sh -c "! echo platform >$t/timestamp_source"
+	expect "an unknown source refused" sh -c "! echo tai >$a/timestamp_source"
+	echo platform >"$a/timestamp_source" || fail "select platform timestamps"
+	expect_eq "platform selected" "$(rd "$a/timestamp_source")" platform
+	echo 100 >"$a/sampling_frequency"
+	c0=$(ctl clock | cut -d' ' -f2)
+	timeout 60 iio_readdev -u local: -b 16 -s 50 imu-accel >/tmp/pts.bin 2>/tmp/readdev.err ||
+		fail "iio_readdev: $(cat /tmp/readdev.err)"
+	c1=$(ctl clock | cut -d' ' -f2)
+	echo guest >"$a/timestamp_source" || fail "back to guest timestamps"
+	r=$(python3 - "$c0" "$c1" <<-'EOF'
+		import struct, sys
+		lo, hi = int(sys.argv[1]) * 1000, int(sys.argv[2]) * 1000
+		data = open("/tmp/pts.bin", "rb").read()
+		if len(data) != 50 * 32:
+		    print(f"{len(data)} bytes, want {50 * 32}")
+		    sys.exit(1)
+		prev = None
+		for k in range(50):
+		    ts = struct.unpack_from("<q", data, 32 * k + 24)[0]
+		    if ts % 1000 or not lo <= ts <= hi:
+		        print(f"sample {k}: {ts} ns is not a platform time in [{lo}, {hi}]")
+		        sys.exit(1)
+		    if prev is not None and ts <= prev:
+		        print(f"sample {k}: {ts} not after {prev}")
+		        sys.exit(1)
+		    prev = ts
+		print("ok")
+	EOF
+	)
+	expect_eq "samples carry the platform's time" "$r" ok
 }
 
 # The triggered fallback: a sysfs trigger polls READING_GET.

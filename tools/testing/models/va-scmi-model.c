@@ -36,6 +36,8 @@
  *                      trip point sends TRIP_POINT_EVENT)
  *   updates ID         "ok <n>": SENSOR_UPDATE notifications sent for ID
  *   reads ID           "ok <n>": SENSOR_READING_GET commands for ID
+ *   clock              "ok <us>": the platform's clock, in which SENSOR_UPDATE
+ *                      timestamps count (microseconds)
  *   stats              "ok commands=N errors=N delayed=N notifications=N
  *                      dropped=N late=N p2a=0|1 subscribed=0|1"
  */
@@ -484,6 +486,8 @@ static void ctl_exec(void *opaque, struct ctl_dir *c, const char *seq, char *lin
 			return;
 		}
 		ctl_dir_reply(c, seq, "ok %" PRIu64, s->reads);
+	} else if (!strcmp(argv[0], "clock") && argc == 1) {
+		ctl_dir_reply(c, seq, "ok %" PRIu64, now_ns() / 1000);
 	} else if (!strcmp(argv[0], "stats") && argc == 1) {
 		ctl_dir_reply(c, seq,
 			      "ok commands=%lu errors=%lu delayed=%lu notifications=%lu dropped=%lu late=%lu p2a=%d subscribed=%d faults=%lu",

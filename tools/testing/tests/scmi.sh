@@ -9,7 +9,7 @@
 # virtio-pci, a second guest shows the forced power-off after the grace
 # period (scmi-forced).
 
-SCMI_TESTS=${SCMI_TESTS:-"probe discovery hwmon sensors_tool async iio iio_buffer iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user user_gone plugin rebind"}
+SCMI_TESTS=${SCMI_TESTS:-"probe discovery hwmon sensors_tool async iio iio_buffer iio_timestamps iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user user_gone plugin rebind"}
 # On virtio-mmio, what goes through the transport differently: both
 # queues, notifications, delayed responses, faults, rebinding. (The whole
 # list passes there too; CI's time budget keeps it to this.)
