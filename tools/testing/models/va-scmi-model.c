@@ -470,22 +470,14 @@ static void ctl_exec(void *opaque, struct ctl_dir *c, const char *seq, char *lin
 		scmi_platform_set_value(&m->p, s, (unsigned int)b, v);
 		evtq_flush(m);
 		ctl_dir_reply(c, seq, "ok");
-	} else if (!strcmp(argv[0], "updates") && argc == 2) {
+	} else if ((!strcmp(argv[0], "updates") || !strcmp(argv[0], "reads")) && argc == 2) {
 		s = ctl_parse_num(argv[1], false, 255, &a) ? NULL :
 		    scmi_platform_sensor(&m->p, (uint32_t)a);
 		if (!s) {
-			ctl_dir_reply(c, seq, "error: usage: updates ID");
+			ctl_dir_reply(c, seq, "error: usage: %s ID", argv[0]);
 			return;
 		}
-		ctl_dir_reply(c, seq, "ok %" PRIu64, s->seq);
-	} else if (!strcmp(argv[0], "reads") && argc == 2) {
-		s = ctl_parse_num(argv[1], false, 255, &a) ? NULL :
-		    scmi_platform_sensor(&m->p, (uint32_t)a);
-		if (!s) {
-			ctl_dir_reply(c, seq, "error: usage: reads ID");
-			return;
-		}
-		ctl_dir_reply(c, seq, "ok %" PRIu64, s->reads);
+		ctl_dir_reply(c, seq, "ok %" PRIu64, argv[0][0] == 'u' ? s->seq : s->reads);
 	} else if (!strcmp(argv[0], "clock") && argc == 1) {
 		ctl_dir_reply(c, seq, "ok %" PRIu64, now_ns() / 1000);
 	} else if (!strcmp(argv[0], "stats") && argc == 1) {
