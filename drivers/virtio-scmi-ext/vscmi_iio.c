@@ -34,6 +34,7 @@
 #include <linux/iio/triggered_buffer.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 
 #include "vscmi_sensor_priv.h"
 
@@ -42,7 +43,8 @@
  * @s: the sensors
  * @d: the sensor
  * @indio: the IIO device
- * @lock: serialises configuration commands and @streaming changes
+ * @lock: serialises configuration commands, @streaming and @platform_ts
+ *	changes
  * @streaming: the kfifo buffer takes SENSOR_UPDATE samples (READ_ONCE in
  *	the notification handler, written under @lock)
  * @platform_ts: samples carry the platform's timestamps, not the guest's
@@ -57,7 +59,7 @@ struct vscmi_iio {
 	struct vscmi_sensors *s;
 	const struct vscmi_sensor_desc *d;
 	struct iio_dev *indio;
-	struct mutex lock;	/* configuration commands, @streaming */
+	struct mutex lock;	/* config commands, @streaming, @platform_ts */
 	bool streaming;
 	bool platform_ts;
 	unsigned int naxes;
@@ -365,12 +367,30 @@ static int vscmi_iio_write_event_config(struct iio_dev *indio,
 /*
  * The timestamp policy: a sample or event is stamped with the time the
  * guest received it (@rx_time, CLOCK_BOOTTIME, taken in the interrupt),
- * moved into the clock the IIO device's user chose.
+ * moved into the clock the IIO device's user chose.  The move uses the
+ * timekeeper's offsets between clocks, not two clock reads (whose gap
+ * would jitter, and could order samples of one interrupt backwards).
  */
 static s64 vscmi_iio_rx_ts(struct iio_dev *indio, ktime_t rx_time)
 {
-	return iio_get_time_ns(indio) -
-	       ktime_to_ns(ktime_sub(ktime_get_boottime(), rx_time));
+	ktime_t mono = ktime_sub(rx_time, ktime_mono_to_any(0, TK_OFFS_BOOT));
+
+	switch (iio_device_get_clock(indio)) {
+	case CLOCK_BOOTTIME:
+		return ktime_to_ns(rx_time);
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_COARSE:
+		return ktime_to_ns(mono);
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+		return ktime_to_ns(ktime_mono_to_real(mono));
+	case CLOCK_TAI:
+		return ktime_to_ns(ktime_mono_to_any(mono, TK_OFFS_TAI));
+	default:
+		/* CLOCK_MONOTONIC_RAW runs at another rate: no fixed offset */
+		return iio_get_time_ns(indio) -
+		       ktime_to_ns(ktime_sub(ktime_get_boottime(), rx_time));
+	}
 }
 
 /*
