@@ -309,8 +309,13 @@ t_iio_trigger() {
 
 	# A multi-axis sensor without updates: one READING_GET per trigger
 	# carries every axis. The model adds 1000 * (its read count) to each
-	# axis, so a sample built from several commands would show it.
+	# axis, so a sample built from several commands would show it. Its
+	# readings carry timestamps: with timestamp_source "platform" each
+	# sample has its reading's (the model's clock, in us).
 	g=$(iio_dev imu-gyro)
+	expect_eq "gyro timestamp sources" "$(rd "$g/timestamp_source_available")" \
+		"guest platform"
+	echo platform >"$g/timestamp_source" || fail "select gyro platform timestamps"
 	echo sysfstrig7 >"$g/trigger/current_trigger" || fail "set gyro trigger"
 	for a in x y z timestamp; do
 		echo 1 >"$g/scan_elements/in_$([ $a = timestamp ] || echo anglvel_)${a}_en" ||
@@ -318,6 +323,7 @@ t_iio_trigger() {
 	done
 	echo 16 >"$g/buffer/length"
 	r0=$(ctl reads 8 | cut -d' ' -f2)
+	c0=$(ctl clock | cut -d' ' -f2)
 	echo 1 >"$g/buffer/enable" || fail "enable gyro buffer"
 	for k in 1 2 3; do
 		echo 1 >"$tr/trigger_now"
@@ -325,13 +331,24 @@ t_iio_trigger() {
 	done
 	sleep 0.5
 	echo 0 >"$g/buffer/enable"
+	c1=$(ctl clock | cut -d' ' -f2)
 	r1=$(ctl reads 8 | cut -d' ' -f2)
 	expect_eq "one READING_GET per trigger" "$((r1 - r0))" 3
-	got=$(dd if="/dev/$(basename "$g")" bs=32 count=3 iflag=nonblock 2>/dev/null |
-		od -An -t d8 -v -w32 | awk '{ print $1 - 100, $2 + 200, $3 - 300 }' | tr '\n' ' ')
+	dd if="/dev/$(basename "$g")" bs=32 count=3 iflag=nonblock 2>/dev/null |
+		od -An -t d8 -v -w32 >/tmp/gyro.txt
+	got=$(awk '{ print $1 - 100, $2 + 200, $3 - 300 }' /tmp/gyro.txt | tr '\n' ' ')
 	n1=$(((r0 + 1) * 1000)) n2=$(((r0 + 2) * 1000)) n3=$(((r0 + 3) * 1000))
 	expect_eq "each sample's axes from one reading" "$got" \
 		"$n1 $n1 $n1 $n2 $n2 $n2 $n3 $n3 $n3 "
+	# whole microseconds of the model's clock, between the clock readings
+	# around the capture, increasing
+	got=$(awk -v lo="$c0" -v hi="$c1" '
+		{ ts = $4 }
+		ts % 1000 || ts < lo * 1000 || ts > hi * 1000 || ts <= prev { bad = bad " " ts }
+		{ prev = ts; n++ }
+		END { print n == 3 && !bad ? "ok" : n " samples, bad:" bad " (clock " lo "-" hi " us)" }' /tmp/gyro.txt)
+	expect_eq "polled samples carry the platform's time" "$got" ok
+	echo guest >"$g/timestamp_source" || fail "back to gyro guest timestamps"
 	echo >"$g/trigger/current_trigger"
 }
 

@@ -231,6 +231,7 @@ static void serve(struct model *m, struct vhu_vq *vq, struct vhu_elem *e)
 	}
 	m->in_command = true;
 	m->npending = 0;
+	m->p.clock_ns = now_ns();
 	len = scmi_platform_handle(&m->p, req, rlen, rsp, max);
 	m->in_command = false;
 

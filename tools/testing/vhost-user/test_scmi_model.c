@@ -133,6 +133,10 @@ static void sensor_descriptions(void **state)
 	assert_int_equal(scmi_get32(f->rsp + 8), 3);
 	/* imu-accel: 3 axes, multi-axis bit, m/s^2 */
 	assert_int_equal(scmi_get32(f->rsp + 12 + 8), 3 << 16 | 1 << 8 | 0x59 | (29u << 11));
+	/* ... continuous updates, timestamps in 10^-6 s */
+	assert_int_equal(scmi_get32(f->rsp + 12 + 4), 1u << 30 | 26u << 10 | 1 << 9 | 1 << 8);
+	/* imu-gyro (third of that reply): timestamps, no updates */
+	assert_int_equal(scmi_get32(f->rsp + 12 + 2 * 52 + 4), 26u << 10 | 1 << 9 | 1 << 8);
 	assert_int_equal(cmd(f, SCMI_PROTO_SENSOR, 0xc, 4, 1, 0, 0), 0);
 	assert_string_equal((char *)f->rsp + 12, "soc-temperature-cluster0-big-cores");
 }
@@ -166,6 +170,15 @@ static void sensor_readings(void **state)
 	assert_int_equal((int32_t)scmi_get32(f->rsp + 24), 1800);
 	assert_int_equal((int32_t)scmi_get32(f->rsp + 40), 2300);
 	assert_int_equal(f->p.sensors[8].reads, 2);
+	/* its readings carry the platform's clock, in microseconds */
+	f->p.clock_ns = 7123456789ULL;
+	assert_int_equal(cmd(f, SCMI_PROTO_SENSOR, 0x6, 17, 2, 8, 0), 0);
+	assert_int_equal(scmi_get32(f->rsp + 16), 7123456);
+	assert_int_equal(scmi_get32(f->rsp + 20), 0);
+	assert_int_equal(scmi_get32(f->rsp + 48), 7123456);
+	/* a sensor without timestamps puts 0 there */
+	assert_int_equal(cmd(f, SCMI_PROTO_SENSOR, 0x6, 18, 2, 1, 0), 0);
+	assert_int_equal(scmi_get32(f->rsp + 16), 0);
 }
 
 static void sensor_updates(void **state)

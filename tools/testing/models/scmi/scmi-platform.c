@@ -18,14 +18,16 @@
  *   4 pmic-energy    J, scale -3
  *   5 cabin-temp     degC, scale -1, asynchronous reads
  *   6 imu-accel      3 axes, m/s^2, scale -3, continuous updates, timestamps
- *   7 imu-6dof       6 axes (3 m/s^2, 3 rad/s), scale -3, continuous updates
- *   8 imu-gyro       3 axes, rad/s, scale -3, no updates (an agent polls
- *                    it); READING_GET number n (from 1) returns every
- *                    axis plus n * 1000, so a sample whose axes came from
- *                    different commands shows it
+ *   7 imu-6dof       6 axes (3 m/s^2, 3 rad/s), scale -3, continuous
+ *                    updates, timestamps
+ *   8 imu-gyro       3 axes, rad/s, scale -3, timestamps, no updates (an
+ *                    agent polls it); READING_GET number n (from 1) returns
+ *                    every axis plus n * 1000, so a sample whose axes came
+ *                    from different commands shows it
  * A SENSOR_UPDATE of sensor S carries, for update number n (from 0) and
- * axis a, the value n * 8 + a, and a timestamp in microseconds; READING_GET
- * returns the configured values.
+ * axis a, the value n * 8 + a; READING_GET returns the configured values.
+ * Timestamps, where a sensor has them, are the platform's clock (clock_ns)
+ * in microseconds; elsewhere they are 0.
  */
 #include <stdio.h>
 #include <string.h>
@@ -67,11 +69,11 @@ void scmi_platform_init(struct scmi_platform *p, scmi_emit_fn emit, void *opaque
 		  .min = 0, .max = INT64_MAX },
 		{ 5, "cabin-temp", NULL, UNIT_DEGC, -1, 0, .async = true,
 		  .value = { 215 }, .min = -400, .max = 850 },
-		{ 6, "imu-accel", NULL, UNIT_M_S2, -3, 3, .notify = true,
+		{ 6, "imu-accel", NULL, UNIT_M_S2, -3, 3, .notify = true, .stamps = true,
 		  .value = { 12, -34, 9806 }, .min = -160000, .max = 160000 },
-		{ 7, "imu-6dof", NULL, UNIT_M_S2, -3, 6, .notify = true,
+		{ 7, "imu-6dof", NULL, UNIT_M_S2, -3, 6, .notify = true, .stamps = true,
 		  .value = { 1, 2, 9807, -5, 6, -7 }, .min = -160000, .max = 160000 },
-		{ 8, "imu-gyro", NULL, UNIT_RAD_S, -3, 3, .count_reads = true,
+		{ 8, "imu-gyro", NULL, UNIT_RAD_S, -3, 3, .stamps = true, .count_reads = true,
 		  .value = { 100, -200, 300 }, .min = -35000, .max = 35000 },
 	};
 	unsigned int i;
@@ -248,7 +250,9 @@ static uint32_t sensor_attr_low(const struct scmi_sensor *s)
 	if (s->async)
 		v |= 1u << 31;
 	if (s->notify)
-		v |= 1u << 30 | 1u << 9 | (uint32_t)(-6 & 0x1f) << 10;
+		v |= 1u << 30;
+	if (s->stamps)
+		v |= 1u << 9 | (uint32_t)(-6 & 0x1f) << 10;
 	if (s->ext_name)
 		v |= 1u << 29;
 	return v | s->ntrips;
@@ -263,10 +267,12 @@ static uint32_t sensor_attr_high(const struct scmi_sensor *s)
 	return v;
 }
 
-static void put_reading(struct reply *r, const struct scmi_sensor *s, uint64_t ts)
+static void put_reading(struct reply *r, const struct scmi_platform *p,
+			const struct scmi_sensor *s)
 {
 	unsigned int a, n = s->naxes ? s->naxes : 1;
 	int64_t add = s->count_reads ? (int64_t)s->reads * 1000 : 0;
+	uint64_t ts = s->stamps ? p->clock_ns / 1000 : 0;
 
 	for (a = 0; a < n; a++) {
 		put64(r, (uint64_t)(s->value[a] + add));
@@ -392,7 +398,7 @@ static void sensor(struct scmi_platform *p, uint32_t hdr, const uint8_t *a,
 					   scmi_hdr_token(hdr)));
 			put32(&d, SCMI_SUCCESS);
 			put32(&d, s->id);
-			put_reading(&d, s, 0);
+			put_reading(&d, p, s);
 			p->delayed++;
 			p->emit(p->opaque, msg, d.len, false);
 			break;	/* the response: status only */
@@ -402,7 +408,7 @@ static void sensor(struct scmi_platform *p, uint32_t hdr, const uint8_t *a,
 			status(r, SCMI_INVALID_PARAMETERS);
 			return;
 		}
-		put_reading(r, s, 0);
+		put_reading(r, p, s);
 		break;
 	case 0x7:	/* SENSOR_AXIS_DESCRIPTION_GET */
 		if (alen < 8 || !s->naxes || scmi_get32(a + 4) >= s->naxes) {

@@ -99,6 +99,7 @@ struct scmi_sensor {
 	uint8_t naxes;		/* 0: scalar */
 	bool async;		/* READING_GET answers with a delayed response */
 	bool notify;		/* continuous-update notifications */
+	bool stamps;		/* readings carry timestamps (us, clock_ns) */
 	bool count_reads;	/* READING_GET n adds n * 1000 to every axis */
 	int64_t value[SCMI_MAX_AXES];
 	int64_t min, max;
@@ -144,6 +145,7 @@ struct scmi_platform {
 
 	scmi_emit_fn emit;
 	void *opaque;
+	uint64_t clock_ns;		/* the platform's clock: set before a call */
 
 	/* counters */
 	unsigned long commands, errors, delayed, notifications;
