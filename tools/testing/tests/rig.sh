@@ -81,8 +81,28 @@ rig_kill_run() {
 	rig_kill_check "rig: test run killed with SIG$sig leaves nothing behind" "$sig" "$pid" "$dir"
 }
 
+# The tone measurement can fail: a wrong frequency, and a stream with
+# too many gaps (a tone cut into 5 ms pieces, each a broken cycle), are
+# refused; a few gaps are not.
+rig_measure() {
+	local dir=$VA_RUN/rig-measure
+	mkdir -p "$dir"
+	sox -n -r 48000 -c 2 -b 16 "$dir/tone.wav" synth 2 sine 500 vol 0.5
+	va_check "rig: measure.py finds a 500 Hz tone" "$(alsa_freq "$dir/tone.wav" 500 2>&1)" \
+		alsa_freq "$dir/tone.wav" 500
+	va_check "rig: measure.py refuses 500 Hz as 510 Hz" "accepted" \
+		eval '! alsa_freq "$dir/tone.wav" 510'
+	sox "$dir/tone.wav" "$dir/few-gaps.wav" trim 0 =0.7 =0.703 =1.4 =1.407
+	va_check "rig: measure.py takes a tone with two gaps" "$(alsa_freq "$dir/few-gaps.wav" 500 2>&1)" \
+		alsa_freq "$dir/few-gaps.wav" 500
+	sox "$dir/tone.wav" "$dir/gaps.wav" trim 0 0.0052 repeat 350
+	va_check "rig: measure.py refuses a tone with a gap every 5 ms" "accepted" \
+		eval '! alsa_freq "$dir/gaps.wav" 500'
+}
+
 suite_rig_host() {
 	local lane=${lanes%% *} rc out
+	rig_measure
 	guest rig-status "$lane" pci -T 120 -- "exit 7"
 	rc=$?
 	va_check "rig: guest exit status reaches the host" "got $rc, expected 7" test $rc = 7
