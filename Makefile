@@ -12,6 +12,8 @@
 #                        the test suites in guests (tools/testing/run-tests.sh)
 #   make bench SUITE=    benchmarks
 #   make demo            build, boot a guest with the devices, show them work
+#   make modules-list    the modules a build against KDIR makes, one a line
+#                        (no configured KDIR: every module there is)
 #   make clean
 #
 # The kernel side of the build is in Kbuild; this file only drives it.
@@ -37,7 +39,7 @@ kopt = $(shell grep -sqE '^$(1)=(y|m)$$' $(KCONFIG) && echo y)
 missing = $(strip $(foreach o,$(requires-$(1)),$(if $(call kopt,$(o)),,$(o))))
 built-drivers = $(foreach d,$(DRIVERS),$(if $(wildcard drivers/$(d)/Kbuild),$(if $(call missing,$(d)),,$(d))))
 
-.PHONY: all modules modules_install clean check test bench demo help
+.PHONY: all modules modules_install modules-list clean check test bench demo help
 
 all: modules
 
@@ -48,6 +50,28 @@ modules modules_install:
 			$(if $(call missing,$(d)),echo "skipping $(d): kernel at $(KDIR) lacks $(call missing,$(d))";),\
 			echo "skipping $(d): no driver sources yet";))
 	$(MAKE) -C $(KDIR) M=$(CURDIR) VA_DRIVERS="$(built-drivers)" $@
+
+# One path a line (drivers/virtio-can/virtio_can): each driver's Kbuild
+# read with the kernel's configuration, in a make of its own. Without a
+# configured kernel at KDIR: every module of every driver, as if each
+# option its Kbuild tests were set. dkms.conf takes its module list from
+# here.
+modules-list:
+	@$(foreach d,$(if $(wildcard $(KCONFIG)),$(built-drivers),$(foreach d,$(DRIVERS),$(if $(wildcard drivers/$(d)/Kbuild),$(d)))),\
+		$(MAKE) -s --no-print-directory VA_LIST=$(d) list-one &&) true
+
+ifneq ($(VA_LIST),)
+ifneq ($(wildcard $(KCONFIG)),)
+include $(KCONFIG)
+else
+$(foreach c,$(shell grep -ho 'CONFIG_[A-Z0-9_]*' drivers/$(VA_LIST)/Kbuild),$(eval $(c) := y))
+endif
+src := drivers/$(VA_LIST)
+include drivers/$(VA_LIST)/Kbuild
+.PHONY: list-one
+list-one:
+	@printf 'drivers/$(VA_LIST)/%s\n' $(obj-m:.o=)
+endif
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
@@ -66,4 +90,4 @@ demo:
 	$(TESTING)/scripts/demo.sh
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'

@@ -7,7 +7,7 @@
 # exiting non-zero when anything failed.
 #
 # Selection (environment or make variables; space or comma separated):
-#   SUITE=unit,check,rig,rng,alsa,can,video,scmi,kunit,debug  suites (default: all; see tests/*.sh)
+#   SUITE=unit,check,rig,dkms,rng,alsa,can,video,scmi,kunit,debug  suites (default: all; see tests/*.sh)
 #   LANE=mainline,6.12,6.1,mainline-debug
 #                                    lanes (default: all)
 #   TRANSPORT=pci,mmio               transports (default: both)
@@ -15,7 +15,7 @@
 set -uo pipefail
 . "$(dirname "$0")/scripts/common.sh"
 
-ALL_SUITES="unit check rig rng alsa can video scmi kunit debug"
+ALL_SUITES="unit check rig dkms rng alsa can video scmi kunit debug"
 ALL_LANES="$VA_LANES mainline-debug"
 ALL_TRANSPORTS="pci mmio"
 suites=${SUITE:-$ALL_SUITES} lanes=${LANE:-$ALL_LANES} transports=${TRANSPORT:-$ALL_TRANSPORTS}
