@@ -39,7 +39,8 @@
  *   clock              "ok <us>": the platform's clock, in which SENSOR_UPDATE
  *                      timestamps count (microseconds)
  *   stats              "ok commands=N errors=N delayed=N notifications=N
- *                      dropped=N late=N p2a=0|1 subscribed=0|1"
+ *                      dropped=N late=N p2a=0|1 subscribed=0|1 faults=N
+ *                      resets=N"
  */
 #include <errno.h>
 #include <getopt.h>
@@ -62,6 +63,7 @@
 #define SCMI_F_P2A_CHANNELS	0
 #define CMDQ			0
 #define EVTQ			1
+#define NUM_QUEUES		2
 #define BACKLOG_MAX		1024	/* P2A messages waiting for a buffer */
 #define BACKLOG_NOTIFY_MAX	256	/* beyond this notifications are dropped */
 #define HELD_MAX		64
@@ -112,7 +114,7 @@ struct model {
 	unsigned int fault_count;
 	uint16_t last_token;
 
-	unsigned long dropped, late, faults;
+	unsigned long dropped, late, faults, resets;
 };
 
 static uint64_t now_ns(void)
@@ -151,6 +153,12 @@ static void emit(void *opaque, const uint8_t *msg, size_t len, bool notification
 	backlog_add(m, msg, len, notification);
 }
 
+/* A queue the model may use: set up, started and enabled. */
+static bool queue_live(const struct vhu_vq *vq)
+{
+	return vq && vq->started && vq->enabled && vhu_vq_ready(vq);
+}
+
 /* Move the backlog into posted eventq buffers. */
 static void evtq_flush(struct model *m)
 {
@@ -162,7 +170,7 @@ static void evtq_flush(struct model *m)
 	if (!m->p.p2a || !m->bl_len)
 		return;
 	vq = vhu_dev_queue(&m->dev, EVTQ);
-	if (!vq || !vhu_vq_ready(vq))
+	if (!queue_live(vq))
 		return;
 	while (m->bl_len && (e = vhu_vq_pop(vq, &err))) {
 		struct p2a_msg *msg = &m->backlog[m->bl_head];
@@ -298,6 +306,7 @@ static void scmi_reset(struct vhu_dev *dev)
 	unsigned int i;
 
 	/* A reset takes back what the device held and forgets subscriptions. */
+	m->resets++;
 	for (i = 0; i < m->nheld; i++)
 		vhu_elem_free(m->held[i].elem);
 	m->nheld = 0;
@@ -305,6 +314,24 @@ static void scmi_reset(struct vhu_dev *dev)
 	m->p.system_notify = false;
 	for (i = 0; i < m->p.num_sensors; i++)
 		m->p.sensors[i].updates = false;
+}
+
+/*
+ * QEMU's generic vhost-user device tells the back-end of the guest's device
+ * reset only by stopping the rings (QEMU 11.1 sends no SET_STATUS 0 and no
+ * RESET_DEVICE), as it would for a paused VM. The rig never pauses its
+ * guests: both rings stopped is taken for a reset (so a driver's restore
+ * must subscribe again).
+ */
+static void scmi_queue_stopped(struct vhu_dev *dev, unsigned int qidx)
+{
+	unsigned int i;
+
+	(void)qidx;
+	for (i = 0; i < NUM_QUEUES; i++)
+		if (vhu_dev_queue(dev, i)->started)
+			return;
+	scmi_reset(dev);
 }
 
 static void scmi_started(struct vhu_dev *dev)
@@ -318,6 +345,7 @@ static const struct vhu_dev_ops scmi_ops = {
 	.queue_kick = scmi_kick,
 	.reset = scmi_reset,
 	.started = scmi_started,
+	.queue_stopped = scmi_queue_stopped,
 };
 
 static void on_tick(struct vhu_dev *dev, int fd, uint32_t events, void *opaque)
@@ -338,7 +366,7 @@ static void on_tick(struct vhu_dev *dev, int fd, uint32_t events, void *opaque)
 			i++;
 			continue;
 		}
-		if (vhu_vq_ready(vq)) {
+		if (queue_live(vq)) {
 			vhu_iov_from_buf(h->elem->in_sg, h->elem->in_num, 0, h->rsp, h->len);
 			vhu_vq_push(vq, h->elem, (uint32_t)h->len);
 			pushed = true;
@@ -483,9 +511,10 @@ static void ctl_exec(void *opaque, struct ctl_dir *c, const char *seq, char *lin
 		ctl_dir_reply(c, seq, "ok %" PRIu64, now_ns() / 1000);
 	} else if (!strcmp(argv[0], "stats") && argc == 1) {
 		ctl_dir_reply(c, seq,
-			      "ok commands=%lu errors=%lu delayed=%lu notifications=%lu dropped=%lu late=%lu p2a=%d subscribed=%d faults=%lu",
+			      "ok commands=%lu errors=%lu delayed=%lu notifications=%lu dropped=%lu late=%lu p2a=%d subscribed=%d faults=%lu resets=%lu",
 			      m->p.commands, m->p.errors, m->p.delayed, m->p.notifications,
-			      m->dropped, m->late, m->p.p2a, m->p.system_notify, m->faults);
+			      m->dropped, m->late, m->p.p2a, m->p.system_notify, m->faults,
+			      m->resets);
 	} else {
 		ctl_dir_reply(c, seq, "error: unknown command %s", argv[0]);
 	}
@@ -527,7 +556,7 @@ int main(int argc, char **argv)
 	struct vhu_dev_desc desc = {
 		.name = MODEL_NAME,
 		.virtio_id = VIRTIO_ID_SCMI,
-		.num_queues = 2,
+		.num_queues = NUM_QUEUES,
 		.features = VHU_BIT(SCMI_F_P2A_CHANNELS),
 		.ops = &scmi_ops,
 		.priv = &m,

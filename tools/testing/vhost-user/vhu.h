@@ -253,6 +253,8 @@ struct vhu_dev_ops {
 	/* The driver is running (DRIVER_OK, or a queue started and enabled). */
 	void (*started)(struct vhu_dev *dev);
 	void (*stopped)(struct vhu_dev *dev);
+	/* GET_VRING_BASE stopped queue @qidx (its kick and call fds closed). */
+	void (*queue_stopped)(struct vhu_dev *dev, unsigned int qidx);
 };
 
 struct vhu_dev_desc {

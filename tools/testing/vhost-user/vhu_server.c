@@ -578,6 +578,8 @@ static int h_get_vring_base(struct vhu_dev *dev, struct vhu_msg *msg)
 	msg->hdr.size = sizeof(msg->payload.state);
 	vhu_dbg(&dev->log, "queue %u stopped at %u", vq->index, vq->last_avail_idx);
 	update_running(dev);
+	if (dev->desc.ops && dev->desc.ops->queue_stopped)
+		dev->desc.ops->queue_stopped(dev, vq->index);
 	return H_REPLY;
 }
 
