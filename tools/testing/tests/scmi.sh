@@ -27,18 +27,14 @@ suite_scmi() {
 	[ "$(lane_flavour "$lane")" = debug ] && timeout=900 tests=$SCMI_DEBUG_TESTS
 	[ "$transport" = mmio ] && tests=$SCMI_MMIO_TESTS
 	out=$VA_RUN/$t
-	mkdir -p "$out/ko" "$out/scmi-ctl"
+	mkdir -p "$out"
 	obj=$("$VA_TESTING/scripts/modules.sh" "$lane" 2>"$out/modules.log") || {
 		va_fail "$t: modules build" "$(tail -n 3 "$out/modules.log")"
 		return
 	}
-	cp "$obj"/drivers/virtio-scmi-ext/*.ko "$out/ko/"
 	tools=$("$VA_TESTING/scripts/host-tools.sh")
 	cp "$tools/va-scmi-tool" "$out/"
-	"$tools/va-scmi-model" --socket "$out/scmi.sock" --ctl-dir "$out/scmi-ctl" \
-		--vendor "$vendor" --impl-version "$impl" --late-ms 1500 \
-		>"$out/model.log" 2>&1 &
-	mpid=$!
+	scmi_model "$out" "$obj" "$tools" --vendor "$vendor" --impl-version "$impl" --late-ms 1500
 	guest "$t" "$lane" "$transport" -T "$timeout" -B "32:2:0:$out/scmi.sock" -- "
 		SCMI_VENDOR=$vendor SCMI_IMPL=$(printf 0x%08x "$impl") \
 		sh /mnt/src/tools/testing/guest/scmi-test.sh $tests >scmi.ktap
@@ -52,6 +48,77 @@ suite_scmi() {
 	if [ "$(lane_flavour "$lane")" = release ] && [ "$transport" = pci ]; then
 		scmi_forced "$lane" "$transport" "$obj" "$tools"
 	fi
+	scmi_pm "$lane" "$transport" "$obj" "$tools"
+}
+
+# A system sleep cycle (guest/scmi-pm.py): the driver's freeze and restore
+# callbacks run, the device is reset, and afterwards hwmon still reads and
+# an IIO stream started before the sleep streams again. The guest reports
+# on its console (its 9p shares do not survive the sleep), and the rig
+# checks with the model that the device was reset and that the system
+# power front-end subscribed again.
+scmi_pm() {
+	local lane=$1 transport=$2 obj=$3 tools=$4 t=scmi-pm-$1-$2 out mpid watch rc r0 r1 sub timeout=120
+	[ "$(lane_flavour "$lane")" = debug ] && timeout=400
+	out=$VA_RUN/$t
+	scmi_model "$out" "$obj" "$tools"
+	# The model's view after the resume, while the guest is still up (its
+	# end resets the device too).
+	. "$VA_TESTING/guest/ctl-lib.sh"
+	(
+		while ! grep -q "va-pm: resumed" "$out/console.log" 2>/dev/null; do sleep 0.1; done
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			va_ctl "$out/scmi-ctl" 5 stats >"$out/stats-after" 2>&1
+			grep -q ' subscribed=1' "$out/stats-after" && break
+			sleep 0.2
+		done
+	) &
+	watch=$!
+	guest "$t" "$lane" "$transport" -T "$timeout" -E "va-pm: done" \
+		-B "32:2:0:$out/scmi.sock" -- '
+		for m in virtio_scmi_ext virtio_scmi_ext_sensor virtio_scmi_ext_power; do
+			insmod ko/$m.ko || exit 2
+		done
+		[ -e /sys/power/pm_test ] || { echo no-pm-test >pm-status; exit 3; }
+		. /mnt/src/tools/testing/guest/ctl-lib.sh
+		i=0
+		while [ "$(va_ctl /mnt/work/scmi-ctl 30 stats | tr " " "\\n" | sed -n "s/^subscribed=//p")" != 1 ] &&
+		      [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		va_ctl /mnt/work/scmi-ctl 30 stats >stats-before
+		python3 /mnt/src/tools/testing/guest/scmi-pm.py 45123
+		exit 4'
+	rc=$?
+	kill "$watch" 2>/dev/null
+	wait "$watch" 2>/dev/null
+	kill "$mpid" 2>/dev/null
+	wait "$mpid" 2>/dev/null
+	va_check "$t: the guest slept, checked and ended" \
+		"guest exit status $rc$(cat "$out/pm-status" 2>/dev/null | sed 's/^/: /')" test $rc = 0
+	tr -d '\r' <"$out/console.log" | sed -n 's/^va-pm: //p' | grep -v '^\(resumed\|done\)$' >"$out/pm.ktap"
+	va_ktap "$t" "$out/pm.ktap"
+	r0=$(tr ' ' '\n' <"$out/stats-before" 2>/dev/null | sed -n 's/^resets=//p')
+	r1=$(tr ' ' '\n' <"$out/stats-after" 2>/dev/null | sed -n 's/^resets=//p')
+	va_check "$t: the sleep reset the device" "resets before: '$r0', after: '$r1'" \
+		test -n "$r0" -a -n "$r1" -a "${r1:-0}" -gt "${r0:-0}"
+	sub=$(tr ' ' '\n' <"$out/stats-after" 2>/dev/null | sed -n 's/^subscribed=//p')
+	va_check "$t: system power subscribed again after the reset" "subscribed=$sub" test "$sub" = 1
+	va_check "$t: kernel log clean" "$(head -n 3 "$GUEST_OUT/kernel-reports.txt" 2>/dev/null)" kernel_log_clean
+}
+
+# scmi_model OUT OBJ TOOLS [MODEL-OPTIONS]: OUT/ko gets the driver's
+# modules from the build in OBJ, and the model starts on OUT/scmi.sock with
+# its control directory OUT/scmi-ctl (its pid in mpid).
+scmi_model() {
+	local out=$1 obj=$2 tools=$3
+	shift 3
+	mkdir -p "$out/ko" "$out/scmi-ctl"
+	cp "$obj"/drivers/virtio-scmi-ext/*.ko "$out/ko/"
+	"$tools/va-scmi-model" --socket "$out/scmi.sock" --ctl-dir "$out/scmi-ctl" "$@" \
+		>"$out/model.log" 2>&1 &
+	mpid=$!
 }
 
 # The kernel time (seconds) of the first console line containing $2, in $1.
@@ -67,11 +134,7 @@ console_time() {
 scmi_forced() {
 	local lane=$1 transport=$2 obj=$3 tools=$4 t=scmi-forced-$1-$2 out mpid rc t0 t1
 	out=$VA_RUN/$t
-	mkdir -p "$out/ko" "$out/scmi-ctl"
-	cp "$obj"/drivers/virtio-scmi-ext/*.ko "$out/ko/"
-	"$tools/va-scmi-model" --socket "$out/scmi.sock" --ctl-dir "$out/scmi-ctl" \
-		>"$out/model.log" 2>&1 &
-	mpid=$!
+	scmi_model "$out" "$obj" "$tools"
 	guest "$t" "$lane" "$transport" -T 120 -E "reboot: Power down" \
 		-B "32:2:0:$out/scmi.sock" -- '
 		insmod ko/virtio_scmi_ext.ko && insmod ko/virtio_scmi_ext_power.ko || exit 2
