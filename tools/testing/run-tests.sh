@@ -123,7 +123,9 @@ for suite in $suites; do
 	case " $ALL_SUITES " in *" $suite "*) ;; *) va_die "unknown suite $suite (suites: $ALL_SUITES)" ;; esac
 	if [ "$(type -t "suite_${suite}_host")" = function ]; then
 		echo "== $suite"
+		t0=$SECONDS
 		"suite_${suite}_host"
+		echo "   $suite took $((SECONDS - t0)) s"
 		continue
 	fi
 	for lane in $lanes; do
@@ -139,7 +141,9 @@ for suite in $suites; do
 				continue
 			fi
 			echo "== $suite on $lane/$transport"
+			t0=$SECONDS
 			"suite_${suite}" "$lane" "$transport"
+			echo "   $suite on $lane/$transport took $((SECONDS - t0)) s"
 		done
 	done
 done

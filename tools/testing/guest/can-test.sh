@@ -17,7 +17,8 @@
 #              /mnt/work/can-ctl)
 #              CAN_TXSAT_SECONDS (default 30), CAN_SEQ_COUNT (frames per
 #              sequence check, default 2000), CAN_CYCLES (open/close cycles,
-#              default 100): the debug lane, slow under TCG, uses less
+#              default 100), CAN_FLOOD_COUNT (frames of hostile_flood,
+#              default 20000): the debug lane, slow under TCG, uses less
 export LC_ALL=C
 HERE=$(dirname "$0")
 intree= kodir=/mnt/work/ko
@@ -30,7 +31,7 @@ while getopts "ik:" o; do
 done
 shift $((OPTIND - 1))
 TMP=/tmp/can-test
-SEQ=${CAN_SEQ_COUNT:-2000} CYCLES=${CAN_CYCLES:-100}
+SEQ=${CAN_SEQ_COUNT:-2000} CYCLES=${CAN_CYCLES:-100} FLOOD=${CAN_FLOOD_COUNT:-20000}
 mkdir -p $TMP
 n=0
 
@@ -440,14 +441,14 @@ t_hostile_flood() {
 	d=$(devno can0)
 	link_up can0 fd || fail "link setup"
 	rx0=$(stat can0 rx_packets)
-	ctl flood "$d" 20000 mixed >/dev/null
+	ctl flood "$d" "$FLOOD" mixed >/dev/null
 	i=0
 	while [ $((i += 1)) -le 300 ]; do
 		ctl stats "$d" | grep -q ' flood_left=0 ' && break
 		sleep 0.2
 	done
 	sleep 0.5
-	expect_eq "frames received" "$(($(stat can0 rx_packets) - rx0))" 20000
+	expect_eq "frames received" "$(($(stat can0 rx_packets) - rx0))" "$FLOOD"
 }
 
 # Control requests refused, answered wrongly, or never answered.
