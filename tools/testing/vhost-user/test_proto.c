@@ -39,6 +39,7 @@ struct fx {
 	struct guest g;
 	int kick, call;
 	unsigned int resets, starts, stops, kicks;
+	unsigned int queue_stops, stopped_qidx;
 	uint32_t set_cfg_off, set_cfg_size;
 };
 
@@ -79,12 +80,23 @@ static void t_reset(struct vhu_dev *dev) { ((struct fx *)vhu_dev_priv(dev))->res
 static void t_started(struct vhu_dev *dev) { ((struct fx *)vhu_dev_priv(dev))->starts++; }
 static void t_stopped(struct vhu_dev *dev) { ((struct fx *)vhu_dev_priv(dev))->stops++; }
 
+static void t_queue_stopped(struct vhu_dev *dev, unsigned int qidx)
+{
+	struct fx *f = vhu_dev_priv(dev);
+
+	/* called once the queue is stopped */
+	assert_false(dev->vqs[qidx].started);
+	f->queue_stops++;
+	f->stopped_qidx = qidx;
+}
+
 static const struct vhu_dev_ops t_ops = {
 	.queue_kick = t_kick,
 	.set_config = t_set_config,
 	.reset = t_reset,
 	.started = t_started,
 	.stopped = t_stopped,
+	.queue_stopped = t_queue_stopped,
 };
 
 /* ---- front-end helpers -------------------------------------------------- */
@@ -339,6 +351,7 @@ static void test_ring_io(void **state)
 		ping(f, (i * 2) % QNUM);
 
 	/* GET_VRING_BASE stops the ring and reports the next avail index */
+	assert_int_equal(f->queue_stops, 0);
 	send_msg(f, VHU_GET_VRING_BASE, V, &s, sizeof(s));
 	assert_int_equal(fe_recv(f->sock, &hdr, &s, sizeof(s)), 8);
 	assert_int_equal(hdr.request, VHU_GET_VRING_BASE);
@@ -347,6 +360,9 @@ static void test_ring_io(void **state)
 	assert_int_equal(s.num, 21);
 	assert_false(f->dev.vqs[Q].started);
 	assert_int_equal(f->dev.vqs[Q].kick_fd, -1);
+	/* and tells the device which one */
+	assert_int_equal(f->queue_stops, 1);
+	assert_int_equal(f->stopped_qidx, Q);
 
 	/* a stopped ring does not react to kicks */
 	g_avail_push(&f->g, 0);
