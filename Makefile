@@ -37,7 +37,8 @@ requires-virtio-scmi-ext := CONFIG_VIRTIO CONFIG_AUXILIARY_BUS
 KCONFIG = $(KDIR)/include/config/auto.conf
 kopt = $(shell grep -sqE '^$(1)=(y|m)$$' $(KCONFIG) && echo y)
 missing = $(strip $(foreach o,$(requires-$(1)),$(if $(call kopt,$(o)),,$(o))))
-built-drivers = $(foreach d,$(DRIVERS),$(if $(wildcard drivers/$(d)/Kbuild),$(if $(call missing,$(d)),,$(d))))
+present-drivers = $(foreach d,$(DRIVERS),$(if $(wildcard drivers/$(d)/Kbuild),$(d)))
+built-drivers = $(foreach d,$(present-drivers),$(if $(call missing,$(d)),,$(d)))
 
 .PHONY: all modules modules_install modules-list clean check test bench demo help
 
@@ -57,7 +58,7 @@ modules modules_install:
 # option its Kbuild tests were set. dkms.conf takes its module list from
 # here.
 modules-list:
-	@$(foreach d,$(if $(wildcard $(KCONFIG)),$(built-drivers),$(foreach d,$(DRIVERS),$(if $(wildcard drivers/$(d)/Kbuild),$(d)))),\
+	@$(foreach d,$(if $(wildcard $(KCONFIG)),$(built-drivers),$(present-drivers)),\
 		$(MAKE) -s --no-print-directory VA_LIST=$(d) list-one &&) true
 
 ifneq ($(VA_LIST),)

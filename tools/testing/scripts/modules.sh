@@ -23,9 +23,6 @@ rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.cmd' \
 	--exclude='*.mod' --exclude='*.mod.c' --exclude='modules.order' \
 	--exclude='Module.symvers' --exclude='.*.d' \
 	"$src/Kbuild" "$src/Makefile" "$src/drivers" "$src/include" "$obj/"
-# QEMU 11.1 cannot present virtio device ID 50 (its table of device names
-# ends before it), so the rig gives the virtio-video model ID 31 and builds
-# the driver to also match that (see Documentation/testing.rst).
 # A new build of the lane's kernel (another configuration) needs a clean
 # build: kbuild did not see it here. On 7.3, objects built before
 # CONFIG_PM_SLEEP was set kept the old struct device layout and the
@@ -35,6 +32,9 @@ if [ "$(cat "$obj/.va-kernel" 2>/dev/null || true)" != "$key" ]; then
 	make -s -C "$obj" KDIR="$kdir" clean >/dev/null 2>&1 || true
 	echo "$key" >"$obj/.va-kernel"
 fi
+# QEMU 11.1 cannot present virtio device ID 50 (its table of device names
+# ends before it), so the rig gives the virtio-video model ID 31 and builds
+# the driver to also match that (see Documentation/testing.rst).
 if [ "${2:-}" != --sync ]; then
 	make -s -C "$obj" KDIR="$kdir" VIRTIO_VIDEO_RIG_ID=31 modules >&2
 fi

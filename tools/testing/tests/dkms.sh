@@ -57,6 +57,7 @@ dkms_load() {
 	cp "$VA_RUN/dkms/tree/virtio-automotive/$ver/$kver/x86_64/module/"*.ko "$VA_RUN/$t/ko/"
 	rm -f "$VA_RUN/$t/ko/"*_kunit.ko
 	guest "$t" "$lane" pci -T 240 -- "
+		loaded() { for m in *.ko; do grep -q \"^\${m%.ko} \" /proc/modules && echo \${m%.ko}; done; }
 		cd ko
 		for m in *.ko; do
 			for d in \$(modinfo -F depends ./\$m | tr , ' '); do
@@ -70,10 +71,12 @@ dkms_load() {
 			for m in \$left; do insmod ./\$m 2>/dev/null || next=\"\$next \$m\"; done
 			left=\$next pass=\$((pass + 1))
 		done
-		for m in *.ko; do grep -q \"^\${m%.ko} \" /proc/modules && echo \${m%.ko}; done >../loaded
-		for m in \$(cat ../loaded); do rmmod \$m 2>/dev/null; done
-		for m in \$(cat ../loaded); do rmmod \$m 2>/dev/null; done
-		for m in *.ko; do grep -q \"^\${m%.ko} \" /proc/modules && echo \${m%.ko}; done >../left
+		loaded >../loaded
+		# twice: the first pass leaves what the others still use
+		for _ in 1 2; do
+			for m in \$(cat ../loaded); do rmmod \$m 2>/dev/null; done
+		done
+		loaded >../left
 		$leak_scan
 		exit 0"
 	rc=$?

@@ -99,13 +99,19 @@ scmi_pm() {
 		"guest exit status $rc$(cat "$out/pm-status" 2>/dev/null | sed 's/^/: /')" test $rc = 0
 	tr -d '\r' <"$out/console.log" | sed -n 's/^va-pm: //p' | grep -v '^\(resumed\|done\)$' >"$out/pm.ktap"
 	va_ktap "$t" "$out/pm.ktap"
-	r0=$(tr ' ' '\n' <"$out/stats-before" 2>/dev/null | sed -n 's/^resets=//p')
-	r1=$(tr ' ' '\n' <"$out/stats-after" 2>/dev/null | sed -n 's/^resets=//p')
+	r0=$(stats_field "$out/stats-before" resets)
+	r1=$(stats_field "$out/stats-after" resets)
 	va_check "$t: the sleep reset the device" "resets before: '$r0', after: '$r1'" \
 		test -n "$r0" -a -n "$r1" -a "${r1:-0}" -gt "${r0:-0}"
-	sub=$(tr ' ' '\n' <"$out/stats-after" 2>/dev/null | sed -n 's/^subscribed=//p')
+	sub=$(stats_field "$out/stats-after" subscribed)
 	va_check "$t: system power subscribed again after the reset" "subscribed=$sub" test "$sub" = 1
 	va_check "$t: kernel log clean" "$(head -n 3 "$GUEST_OUT/kernel-reports.txt" 2>/dev/null)" kernel_log_clean
+}
+
+# stats_field FILE NAME: NAME's value in a saved reply to the model's
+# "stats" (as mstat in guest/scmi-test.sh reads it live).
+stats_field() {
+	tr ' ' '\n' <"$1" 2>/dev/null | sed -n "s/^$2=//p"
 }
 
 # scmi_model OUT OBJ TOOLS [MODEL-OPTIONS]: OUT/ko gets the driver's
