@@ -8,8 +8,11 @@
  * the front-ends (hwmon/IIO sensors, system power, ...) are auxiliary
  * drivers in their own modules.  When the device tree describes the SCMI
  * device (an available "arm,scmi-virtio" node) upstream's arm_scmi owns it
- * and this driver stands down.
+ * and this module refuses to load: it never registers its virtio driver, so
+ * no device is probed, reset or marked failed on arm_scmi's behalf.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/auxiliary_bus.h>
 #include <linux/idr.h>
 #include <linux/module.h>
@@ -24,7 +27,7 @@
 
 static DEFINE_IDA(vscmi_ida);
 
-static bool vscmi_dt_owned(void)
+static bool __init vscmi_dt_owned(void)
 {
 	struct device_node *np;
 	bool owned;
@@ -156,12 +159,6 @@ static int vscmi_probe(struct virtio_device *vdev)
 	struct vscmi *vscmi;
 	int err;
 
-	if (vscmi_dt_owned()) {
-		dev_info(&vdev->dev,
-			 "an arm,scmi-virtio device tree node exists: leaving SCMI to arm_scmi\n");
-		return -ENODEV;
-	}
-
 	vscmi = kzalloc_obj(*vscmi, GFP_KERNEL);
 	if (!vscmi)
 		return -ENOMEM;
@@ -269,7 +266,22 @@ static struct virtio_driver vscmi_driver = {
 	.restore = vscmi_restore,
 #endif
 };
-module_virtio_driver(vscmi_driver);
+
+static int __init vscmi_init(void)
+{
+	if (vscmi_dt_owned()) {
+		pr_info("an arm,scmi-virtio device tree node exists: leaving SCMI to arm_scmi\n");
+		return -ENODEV;
+	}
+	return register_virtio_driver(&vscmi_driver);
+}
+module_init(vscmi_init);
+
+static void __exit vscmi_exit(void)
+{
+	unregister_virtio_driver(&vscmi_driver);
+}
+module_exit(vscmi_exit);
 
 MODULE_DESCRIPTION("SCMI agent for the virtio SCMI device, without firmware tables");
 MODULE_LICENSE("GPL");
