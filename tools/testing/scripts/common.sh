@@ -50,7 +50,7 @@ va_apt_install() {
 VA_HOST_PKGS="build-essential bc bison flex libelf-dev libssl-dev ccache
 	xz-utils cpio kmod python3 debootstrap util-linux procps rsync sox
 	libcmocka-dev pkg-config libasound2-dev sparse coccinelle ocaml-nox perl
-	libavcodec-dev libavutil-dev ffmpeg dkms"
+	libavcodec-dev libavutil-dev ffmpeg dkms device-tree-compiler"
 va_host_setup() {
 	local stamp=$VA_CACHE/.host-packages key
 	key=$(echo $VA_HOST_PKGS | va_hash)

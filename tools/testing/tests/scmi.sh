@@ -7,7 +7,8 @@
 # injects. On the debug lane the same runs under KASAN, lockdep and kmemleak;
 # on virtio-mmio a transport-focused part of it. On the release lanes over
 # virtio-pci, a second guest shows the forced power-off after the grace
-# period (scmi-forced).
+# period (scmi-forced), and two more boot with a device tree that describes
+# the SCMI device, or describes it disabled (scmi-dt).
 
 SCMI_TESTS=${SCMI_TESTS:-"probe discovery hwmon sensors_tool async iio iio_buffer iio_timestamps iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user user_gone plugin rebind"}
 # On virtio-mmio, what goes through the transport differently: both
@@ -47,6 +48,7 @@ suite_scmi() {
 	va_check "$t: kernel log clean" "$(head -n 3 "$GUEST_OUT/kernel-reports.txt" 2>/dev/null)" kernel_log_clean
 	if [ "$(lane_flavour "$lane")" = release ] && [ "$transport" = pci ]; then
 		scmi_forced "$lane" "$transport" "$obj" "$tools"
+		scmi_dt "$lane" "$obj" "$tools"
 	fi
 	scmi_pm "$lane" "$transport" "$obj" "$tools"
 }
@@ -166,4 +168,115 @@ scmi_forced() {
 	va_check "$t: forced 1 to 5 s after the request" "request at '$t0' s, forced at '$t1' s" \
 		awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(a != "" && b != "" && b - a >= 1 && b - a < 5) }'
 	va_check "$t: kernel log clean" "$(head -n 3 "$GUEST_OUT/kernel-reports.txt" 2>/dev/null)" kernel_log_clean
+}
+
+# Coexistence with upstream's arm_scmi: when the guest's device tree has an
+# available "arm,scmi-virtio" node (what an arm64 guest's firmware gives it),
+# arm_scmi owns the device, and virtio_scmi_ext refuses to load: no device
+# bound, none touched, no message to the platform. With the same node
+# disabled the device tree describes no SCMI device, and the driver binds.
+# The guest is x86: the node comes from an overlay that the rig's helper
+# module (tools/testing/dt/) applies before the driver loads. (QEMU's -dtb
+# does not get a DTB to these kernels: the setup_data it appends to the
+# kernel image reads as type 0 in the guest, overwritten at boot.) 6.1 has
+# no device tree root on x86 to apply an overlay to.
+scmi_dt() {
+	local lane=$1 obj=$2 tools=$3 status t out rc cmds kdir
+	if [ "$(lane_kernel "$lane")" = 6.1 ]; then
+		va_skip "scmi-dt-$lane" "6.1 has no device tree root on x86"
+		return
+	fi
+	kdir=$("$VA_TESTING/scripts/kernel.sh" "$(lane_kernel "$lane")" "$(lane_flavour "$lane")")
+	. "$VA_TESTING/guest/ctl-lib.sh"
+	for status in okay disabled; do
+		t=scmi-dt-$status-$lane
+		out=$VA_RUN/$t
+		scmi_model "$out" "$obj" "$tools"
+		mkdir -p "$out/dt"
+		cp "$VA_TESTING"/dt/* "$out/dt/"
+		scmi_dtso "$status" >"$out/scmi.dtso"
+		if ! make -s -C "$kdir" M="$out/dt" modules >"$out/dt.log" 2>&1 ||
+		   ! dtc -q -I dts -O dtb -o "$out/scmi.dtbo" "$out/scmi.dtso" >>"$out/dt.log" 2>&1; then
+			va_fail "$t: overlay and helper build" "$(tail -n 3 "$out/dt.log")"
+			kill "$mpid" 2>/dev/null
+			wait "$mpid" 2>/dev/null
+			continue
+		fi
+		guest "$t" "$lane" pci -T 120 -B "32:2:0:$out/scmi.sock" -- '
+			insmod dt/va_dt_overlay.ko || exit 2
+			cat scmi.dtbo >/sys/kernel/debug/va_dt_overlay/apply || exit 3
+			n=/sys/firmware/devicetree/base/firmware/scmi
+			tr -d "\0" <$n/compatible >dt-compatible
+			tr -d "\0" <$n/status >dt-status
+			insmod ko/virtio_scmi_ext.ko 2>insmod.err
+			echo $? >insmod-rc
+			for d in /sys/bus/virtio/devices/*; do
+				[ "$(cat $d/device)" = 0x0020 ] || continue
+				drv=$(readlink $d/driver)
+				echo "${drv##*/}" >bound
+			done
+			ls /sys/bus/auxiliary/devices >aux
+			dmesg >dmesg.txt
+			[ "$(cat insmod-rc)" != 0 ] || rmmod virtio_scmi_ext || exit 4
+			rmmod va_dt_overlay || exit 5
+			[ ! -e $n ] || exit 6'
+		rc=$?
+		cmds=$(va_ctl "$out/scmi-ctl" 5 stats 2>&1 | tr ' ' '\n' | sed -n 's/^commands=//p')
+		kill "$mpid" 2>/dev/null
+		wait "$mpid" 2>/dev/null
+		va_check "$t: guest ran" "guest exit status $rc (2: helper not loaded, 3: overlay refused, 4 and 5: unload failed, 6: node left after the overlay's removal)" \
+			test $rc = 0
+		va_check "$t: the guest kernel has the node" \
+			"compatible '$(cat "$out/dt-compatible" 2>/dev/null)', status '$(cat "$out/dt-status" 2>/dev/null)'" \
+			test "$(cat "$out/dt-compatible" 2>/dev/null)" = arm,scmi-virtio -a \
+			"$(cat "$out/dt-status" 2>/dev/null)" = $status
+		if [ $status = okay ]; then
+			va_check "$t: the module refuses to load" \
+				"insmod status '$(cat "$out/insmod-rc" 2>/dev/null)': $(cat "$out/insmod.err" 2>/dev/null)" \
+				grep -q "No such device" "$out/insmod.err"
+			va_check "$t: it says why" "no 'leaving SCMI to arm_scmi' in the kernel log" \
+				grep -q "virtio_scmi_ext: an arm,scmi-virtio device tree node exists: leaving SCMI to arm_scmi" \
+				"$out/dmesg.txt"
+			va_check "$t: the SCMI device stays unbound" "bound to '$(cat "$out/bound" 2>/dev/null)'" \
+				test -e "$out/bound" -a -z "$(cat "$out/bound" 2>/dev/null)"
+			va_check "$t: no protocol devices" "$(grep -c virtio_scmi_ext "$out/aux" 2>/dev/null) exist" \
+				test -e "$out/aux" -a "$(grep -c virtio_scmi_ext "$out/aux" 2>/dev/null)" = 0
+			va_check "$t: the platform got no message" "commands='$cmds'" test "$cmds" = 0
+		else
+			va_check "$t: the module loads" "insmod: $(cat "$out/insmod.err" 2>/dev/null)" \
+				test "$(cat "$out/insmod-rc" 2>/dev/null)" = 0
+			va_check "$t: the driver binds" "bound to '$(cat "$out/bound" 2>/dev/null)'" \
+				test "$(cat "$out/bound" 2>/dev/null)" = virtio_scmi_ext
+			va_check "$t: protocol devices exist" "auxiliary devices: $(tr '\n' ' ' <"$out/aux" 2>/dev/null)" \
+				grep -qx virtio_scmi_ext.sensor.0 "$out/aux"
+			va_check "$t: the platform was driven" "commands='$cmds'" test "${cmds:-0}" -gt 0
+		fi
+		va_check "$t: kernel log clean" "$(head -n 3 "$GUEST_OUT/kernel-reports.txt" 2>/dev/null)" kernel_log_clean
+	done
+}
+
+# scmi_dtso STATUS: a device tree overlay that adds what an arm64 guest's
+# firmware describes for an SCMI over virtio device (the binding's
+# "arm,scmi-virtio", with its sensor protocol), the node's status STATUS.
+scmi_dtso() {
+	cat <<EOF
+/dts-v1/;
+/plugin/;
+
+&{/} {
+	firmware {
+		scmi {
+			compatible = "arm,scmi-virtio";
+			status = "$1";
+			#address-cells = <1>;
+			#size-cells = <0>;
+
+			protocol@15 {
+				reg = <0x15>;
+				#thermal-sensor-cells = <1>;
+			};
+		};
+	};
+};
+EOF
 }
