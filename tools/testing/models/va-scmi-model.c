@@ -153,12 +153,6 @@ static void emit(void *opaque, const uint8_t *msg, size_t len, bool notification
 	backlog_add(m, msg, len, notification);
 }
 
-/* A queue the model may use: set up, started and enabled. */
-static bool queue_live(const struct vhu_vq *vq)
-{
-	return vq && vq->started && vq->enabled && vhu_vq_ready(vq);
-}
-
 /* Move the backlog into posted eventq buffers. */
 static void evtq_flush(struct model *m)
 {
@@ -170,7 +164,7 @@ static void evtq_flush(struct model *m)
 	if (!m->p.p2a || !m->bl_len)
 		return;
 	vq = vhu_dev_queue(&m->dev, EVTQ);
-	if (!queue_live(vq))
+	if (!vq || !vhu_vq_live(vq))
 		return;
 	while (m->bl_len && (e = vhu_vq_pop(vq, &err))) {
 		struct p2a_msg *msg = &m->backlog[m->bl_head];
@@ -366,7 +360,7 @@ static void on_tick(struct vhu_dev *dev, int fd, uint32_t events, void *opaque)
 			i++;
 			continue;
 		}
-		if (queue_live(vq)) {
+		if (vq && vhu_vq_live(vq)) {
 			vhu_iov_from_buf(h->elem->in_sg, h->elem->in_num, 0, h->rsp, h->len);
 			vhu_vq_push(vq, h->elem, (uint32_t)h->len);
 			pushed = true;

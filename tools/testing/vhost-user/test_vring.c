@@ -507,6 +507,24 @@ static void test_ring_outside_memory_refused(void **state)
 	assert_int_not_equal(vhu_vq_map(&g->vq), 0);
 }
 
+/* Only a started and enabled queue is the driver's: models use no other. */
+static void test_live_needs_started_and_enabled(void **state)
+{
+	struct guest *g = *state;
+
+	assert_true(vhu_vq_ready(&g->vq));
+	g->vq.started = false;
+	g->vq.enabled = true;
+	assert_false(vhu_vq_live(&g->vq));
+	g->vq.started = true;
+	g->vq.enabled = false;
+	assert_false(vhu_vq_live(&g->vq));
+	g->vq.enabled = true;
+	assert_true(vhu_vq_live(&g->vq));
+	g->vq.broken = true;
+	assert_false(vhu_vq_live(&g->vq));
+}
+
 static void test_bad_queue_size_refused(void **state)
 {
 	struct guest *g = *state;
@@ -582,6 +600,7 @@ int main(void)
 		T(test_event_idx_notify),
 		T(test_no_interrupt_flag),
 		T(test_ring_outside_memory_refused),
+		T(test_live_needs_started_and_enabled),
 		T(test_bad_queue_size_refused),
 		T(test_push_len_clamped),
 		cmocka_unit_test(test_iov_copy),

@@ -214,6 +214,12 @@ int vhu_vq_map(struct vhu_vq *vq);
 void vhu_vq_unmap(struct vhu_vq *vq);
 /* Configured, mapped and not broken. */
 bool vhu_vq_ready(const struct vhu_vq *vq);
+/*
+ * Ready, and in use by the driver: started (a kick fd, not stopped since)
+ * and enabled. A model moves buffers only on a live queue; a stopped one
+ * belongs to a device being reset.
+ */
+bool vhu_vq_live(const struct vhu_vq *vq);
 
 /*
  * Pop the next available chain.  Returns NULL with *err = 0 when the ring

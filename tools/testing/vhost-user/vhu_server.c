@@ -178,7 +178,7 @@ static void remap_queues(struct vhu_dev *dev)
 /* Give the model a chance to process buffers queued before a kick fd. */
 static void kick_if_ready(struct vhu_dev *dev, struct vhu_vq *vq)
 {
-	if (vq->started && vq->enabled && vhu_vq_ready(vq) &&
+	if (vhu_vq_live(vq) &&
 	    dev->desc.ops && dev->desc.ops->queue_kick)
 		dev->desc.ops->queue_kick(dev, vq->index);
 }

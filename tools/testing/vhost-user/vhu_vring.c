@@ -129,6 +129,11 @@ bool vhu_vq_ready(const struct vhu_vq *vq)
 	return vq->num && vq->desc && vq->avail && vq->used && !vq->broken;
 }
 
+bool vhu_vq_live(const struct vhu_vq *vq)
+{
+	return vq->started && vq->enabled && vhu_vq_ready(vq);
+}
+
 void vhu_vq_set_broken(struct vhu_vq *vq)
 {
 	uint64_t one = 1;

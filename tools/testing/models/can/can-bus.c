@@ -122,12 +122,6 @@ static struct vhu_vq *dq(struct can_dev *d, unsigned int q)
 	return &d->vdev.vqs[q];
 }
 
-/* Kick fd set, enabled, mapped and not broken. */
-static bool vq_live(const struct vhu_vq *vq)
-{
-	return vq->started && vq->enabled && vhu_vq_ready(vq);
-}
-
 /* ---- used ring helpers ------------------------------------------------- */
 
 static void push(struct can_dev *d, unsigned int q, const struct vhu_elem *e,
@@ -417,7 +411,7 @@ static bool tx_process(struct can_dev *d)
 	bool progress = false;
 	int err, rej;
 
-	if (!vq_live(vq))
+	if (!vhu_vq_live(vq))
 		return false;
 	while ((e = vhu_vq_pop(vq, &err))) {
 		tx_enqueue(d, e);
@@ -604,7 +598,7 @@ static bool rx_process(struct can_dev *d)
 	struct vhu_vq *vq = dq(d, CAN_RXQ);
 	unsigned int n = 0;
 
-	if (!d->started || !vq_live(vq))
+	if (!d->started || !vhu_vq_live(vq))
 		return false;
 	while (n < RX_BUDGET) {
 		enum can_fault f = fault_peek(d, FC_RX);
@@ -706,7 +700,7 @@ static void controller_stop(struct can_dev *d)
 	d->started = false;
 	d->txhold = false;
 	/* Requests still in the available ring are pending too. */
-	if (vq_live(vq))
+	if (vhu_vq_live(vq))
 		while ((e = vhu_vq_pop(vq, &err)))
 			tx_enqueue(d, e);
 	tx_flush(d);

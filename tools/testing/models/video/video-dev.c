@@ -252,11 +252,6 @@ static struct vhu_vq *dq(struct vm_dev *d, unsigned int q)
 	return &d->vdev.vqs[q];
 }
 
-static bool vq_live(const struct vhu_vq *vq)
-{
-	return vq->started && vq->enabled && vhu_vq_ready(vq);
-}
-
 #define dbg(d, ...)	vhu_dbg(&(d)->vdev.log, __VA_ARGS__)
 
 /* ---- events ------------------------------------------------------------- */
@@ -269,7 +264,7 @@ static void ev_flush(struct vm_dev *d)
 	struct vhu_elem *e;
 	int err;
 
-	if (!vq_live(vq))
+	if (!vhu_vq_live(vq))
 		return;
 	while (d->ev_head) {
 		struct vm_event *ev = d->ev_head;
