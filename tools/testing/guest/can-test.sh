@@ -59,17 +59,7 @@ wait_state() {
 	done
 }
 
-# FAIL is set by the checks; a test function's failure reason is the first.
-FAIL=
-fail() { [ -n "$FAIL" ] || FAIL=$*; }
-expect() { # DESCRIPTION COMMAND...
-	d=$1
-	shift
-	"$@" >/dev/null 2>&1 || fail "$d"
-}
-expect_eq() { # DESCRIPTION GOT WANT
-	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
-}
+. "$HERE/ktap-lib.sh"
 
 load_driver() {
 	if [ -n "$intree" ]; then
@@ -495,18 +485,4 @@ if ! map_devices; then
 	n=1
 	echo "not ok 1 map # the model's devices were not found on can0..can2"
 fi
-# Test functions share the shell's variables: the loop's are upper case.
-for TEST in "$@"; do
-	n=$((n + 1))
-	FAIL=
-	START=$(date +%s)
-	"t_$TEST"
-	echo "# $TEST took $(($(date +%s) - START)) s"
-	if [ -n "$FAIL" ]; then
-		echo "not ok $n $TEST # $FAIL"
-		dmesg | tail -n 5 | sed 's/^/# /'
-	else
-		echo "ok $n $TEST"
-	fi
-done
-echo "1..$n"
+ktap_run "$n" "$@"

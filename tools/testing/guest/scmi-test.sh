@@ -29,16 +29,7 @@ n=0
 . "$HERE/ctl-lib.sh"
 ctl() { va_ctl "${VA_SCMI_CTL:-/mnt/work/scmi-ctl}" 30 "$@"; }
 
-FAIL=
-fail() { [ -n "$FAIL" ] || FAIL=$*; }
-expect() { # DESCRIPTION COMMAND...
-	_what=$1
-	shift
-	"$@" >/dev/null 2>&1 || fail "$_what"
-}
-expect_eq() { # DESCRIPTION GOT WANT
-	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
-}
+. "$HERE/ktap-lib.sh"
 rd() { # FILE: its first line, or "error: <message>"
 	if ! r=$(cat "$1" 2>&1); then
 		echo "error: ${r##*: }"
@@ -240,6 +231,19 @@ t_iio_buffer() {
 	expect_eq "updates stop when the buffer is disabled" "$(ctl updates 6 | cut -d' ' -f2)" "$u2"
 }
 
+# platform_times FILE N LO HI: "ok" when FILE holds N 32-byte IIO scans
+# whose timestamps (their last 8 bytes, ns) are whole microseconds of the
+# platform's clock, between LO and HI (us: clock readings taken around the
+# capture), and increasing; otherwise what is wrong. The comparisons are
+# made in us, where awk's doubles stay exact for any host uptime.
+platform_times() {
+	od -An -t d8 -v -w32 "$1" | awk -v n="$2" -v lo="$3" -v hi="$4" '
+		{ us = substr($4, 1, length($4) - 3) + 0 }
+		$4 !~ /000$/ || us < lo || us > hi || (NR > 1 && us <= prev) { bad = bad " " $4 }
+		{ prev = us }
+		END { print NR == n && !bad ? "ok" : NR " samples, bad:" bad " (clock " lo "-" hi " us)" }'
+}
+
 # Timestamps: the guest's receive time by default; on request, for a sensor
 # whose readings carry them, the platform's (the model's clock, in us).
 t_iio_timestamps() {
@@ -260,27 +264,7 @@ t_iio_timestamps() {
 		fail "iio_readdev: $(cat /tmp/readdev.err)"
 	c1=$(ctl clock | cut -d' ' -f2)
 	echo guest >"$a/timestamp_source" || fail "back to guest timestamps"
-	r=$(python3 - "$c0" "$c1" <<-'EOF'
-		import struct, sys
-		lo, hi = int(sys.argv[1]) * 1000, int(sys.argv[2]) * 1000
-		data = open("/tmp/pts.bin", "rb").read()
-		if len(data) != 50 * 32:
-		    print(f"{len(data)} bytes, want {50 * 32}")
-		    sys.exit(1)
-		prev = None
-		for k in range(50):
-		    ts = struct.unpack_from("<q", data, 32 * k + 24)[0]
-		    if ts % 1000 or not lo <= ts <= hi:
-		        print(f"sample {k}: {ts} ns is not a platform time in [{lo}, {hi}]")
-		        sys.exit(1)
-		    if prev is not None and ts <= prev:
-		        print(f"sample {k}: {ts} not after {prev}")
-		        sys.exit(1)
-		    prev = ts
-		print("ok")
-	EOF
-	)
-	expect_eq "samples carry the platform's time" "$r" ok
+	expect_eq "samples carry the platform's time" "$(platform_times /tmp/pts.bin 50 "$c0" "$c1")" ok
 }
 
 # The triggered fallback: a sysfs trigger polls READING_GET.
@@ -334,20 +318,13 @@ t_iio_trigger() {
 	c1=$(ctl clock | cut -d' ' -f2)
 	r1=$(ctl reads 8 | cut -d' ' -f2)
 	expect_eq "one READING_GET per trigger" "$((r1 - r0))" 3
-	dd if="/dev/$(basename "$g")" bs=32 count=3 iflag=nonblock 2>/dev/null |
-		od -An -t d8 -v -w32 >/tmp/gyro.txt
-	got=$(awk '{ print $1 - 100, $2 + 200, $3 - 300 }' /tmp/gyro.txt | tr '\n' ' ')
+	dd if="/dev/$(basename "$g")" of=/tmp/gyro.bin bs=32 count=3 iflag=nonblock 2>/dev/null
+	got=$(od -An -t d8 -v -w32 /tmp/gyro.bin | awk '{ print $1 - 100, $2 + 200, $3 - 300 }' | tr '\n' ' ')
 	n1=$(((r0 + 1) * 1000)) n2=$(((r0 + 2) * 1000)) n3=$(((r0 + 3) * 1000))
 	expect_eq "each sample's axes from one reading" "$got" \
 		"$n1 $n1 $n1 $n2 $n2 $n2 $n3 $n3 $n3 "
-	# whole microseconds of the model's clock, between the clock readings
-	# around the capture, increasing
-	got=$(awk -v lo="$c0" -v hi="$c1" '
-		{ ts = $4 }
-		ts % 1000 || ts < lo * 1000 || ts > hi * 1000 || ts <= prev { bad = bad " " ts }
-		{ prev = ts; n++ }
-		END { print n == 3 && !bad ? "ok" : n " samples, bad:" bad " (clock " lo "-" hi " us)" }' /tmp/gyro.txt)
-	expect_eq "polled samples carry the platform's time" "$got" ok
+	expect_eq "polled samples carry the platform's time" \
+		"$(platform_times /tmp/gyro.bin 3 "$c0" "$c1")" ok
 	echo guest >"$g/timestamp_source" || fail "back to gyro guest timestamps"
 	echo >"$g/trigger/current_trigger"
 }
@@ -620,17 +597,4 @@ if ! load; then
 	dmesg | tail -n 20 | sed 's/^/# /'
 	exit 1
 fi
-for TEST in "$@"; do
-	n=$((n + 1))
-	FAIL=
-	START=$(date +%s)
-	"t_$TEST"
-	echo "# $TEST took $(($(date +%s) - START)) s"
-	if [ -n "$FAIL" ]; then
-		echo "not ok $n $TEST # $FAIL"
-		dmesg | tail -n 5 | sed 's/^/# /'
-	else
-		echo "ok $n $TEST"
-	fi
-done
-echo "1..$n"
+ktap_run "$n" "$@"

@@ -33,8 +33,7 @@ export GST_REGISTRY=$TMP/gst-registry.bin
 n=0
 VDEC=
 
-FAIL=
-fail() { [ -n "$FAIL" ] || FAIL=$*; }
+. "$HERE/ktap-lib.sh"
 . "$HERE/ctl-lib.sh"
 ctl() { va_ctl "${VA_MODEL_CTL:-/mnt/work/video-ctl}" 30 "$@"; }
 
@@ -294,30 +293,10 @@ t_hostile_caps() {
 		fail "$refused devices refused, ${VIDEO_CAPS_FAULTS:-4} expected"
 }
 
-expect_eq() { # WHAT GOT WANT
-	[ "$2" = "$3" ] || fail "$1: $2, expected $3"
-}
-
 if ! load_driver; then
 	echo "not ok 1 load # no virtio-video node appeared"
 	dmesg | tail -n 5 | sed 's/^/# /'
 	echo "1..1"
 	exit 1
 fi
-for TEST in "$@"; do
-	n=$((n + 1))
-	FAIL=
-	START=$(date +%s)
-	case $TEST in
-	*:*) "t_${TEST%%:*}" "${TEST#*:}" ;;
-	*) "t_$TEST" ;;
-	esac
-	echo "# $TEST took $(($(date +%s) - START)) s"
-	if [ -n "$FAIL" ]; then
-		echo "not ok $n $TEST # $FAIL"
-		dmesg | tail -n 5 | sed 's/^/# /'
-	else
-		echo "ok $n $TEST"
-	fi
-done
-echo "1..$n"
+ktap_run "$n" "$@"
