@@ -82,6 +82,17 @@ t_probe() {
 	expect_eq "eventq in use" "$(dmesg | grep -c 'command channels, event queue')" 1
 }
 
+# None of upstream's SCMI names: no scmi_protocol bus, no driver called
+# scmi-virtio or arm-scmi, no "scmi" debugfs directory. (tests/scmi.sh
+# checks the exported symbols and module aliases on the host.)
+t_names() {
+	expect "no scmi_protocol bus" test ! -e /sys/bus/scmi_protocol
+	expect "virtio driver virtio_scmi_ext" test -d /sys/bus/virtio/drivers/virtio_scmi_ext
+	expect "no scmi-virtio or arm-scmi driver" \
+		sh -c '! ls -d /sys/bus/*/drivers/scmi-virtio /sys/bus/*/drivers/arm-scmi 2>/dev/null | grep -q .'
+	expect "no scmi debugfs directory" test ! -e /sys/kernel/debug/scmi
+}
+
 t_discovery() {
 	s=$(dev)/scmi
 	expect_eq version "$(rd "$s/version")" 2.1

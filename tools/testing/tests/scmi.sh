@@ -10,7 +10,7 @@
 # period (scmi-forced), and two more boot with a device tree that describes
 # the SCMI device, or describes it disabled (scmi-dt).
 
-SCMI_TESTS=${SCMI_TESTS:-"probe discovery hwmon sensors_tool async iio iio_buffer iio_timestamps iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user user_gone plugin rebind"}
+SCMI_TESTS=${SCMI_TESTS:-"probe names discovery hwmon sensors_tool async iio iio_buffer iio_timestamps iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user user_gone plugin rebind"}
 # On virtio-mmio, what goes through the transport differently: both
 # queues, notifications, delayed responses, faults, rebinding. (The whole
 # list passes there too; CI's time budget keeps it to this.)
@@ -33,6 +33,7 @@ suite_scmi() {
 		va_fail "$t: modules build" "$(tail -n 3 "$out/modules.log")"
 		return
 	}
+	scmi_names "$t" "$obj"
 	tools=$("$VA_TESTING/scripts/host-tools.sh")
 	cp "$tools/va-scmi-tool" "$out/"
 	scmi_model "$out" "$obj" "$tools" --vendor "$vendor" --impl-version "$impl" --late-ms 1500
@@ -51,6 +52,25 @@ suite_scmi() {
 		scmi_dt "$lane" "$obj" "$tools"
 	fi
 	scmi_pm "$lane" "$transport" "$obj" "$tools"
+}
+
+# None of upstream's SCMI names in the built modules (guest/scmi-test.sh
+# t_names checks the running system): every exported symbol is vscmi_* in
+# the VIRTIO_SCMI_EXT namespace (arm_scmi exports scmi_*), and the module
+# aliases are the virtio ID and our auxiliary devices (none of arm_scmi's
+# scmi-protocol-0x.. or a MODULE_DEVICE_TABLE(scmi) entry, which would let
+# upstream's bus load our modules).
+scmi_names() {
+	local t=$1 obj=$2 exports bad aliases
+	exports=$(awk '$3 ~ /virtio-scmi-ext\// { print $2, $5 }' "$obj/Module.symvers")
+	bad=$(grep -v '^vscmi_[a-z0-9_]* VIRTIO_SCMI_EXT$' <<<"$exports")
+	va_check "$t: exports only vscmi_* in VIRTIO_SCMI_EXT" \
+		"$(wc -l <<<"$exports") exports; not: $(tr '\n' ' ' <<<"$bad")" \
+		test -n "$exports" -a -z "$bad"
+	aliases=$(modinfo -F alias "$obj"/drivers/virtio-scmi-ext/*.ko)
+	bad=$(grep -v -e '^virtio:d00000020v\*$' -e '^auxiliary:virtio_scmi_ext\.' <<<"$aliases")
+	va_check "$t: module aliases only for device 32 and our auxiliary devices" \
+		"not: $(tr '\n' ' ' <<<"$bad")" test -n "$aliases" -a -z "$bad"
 }
 
 # A system sleep cycle (guest/scmi-pm.py): the driver's freeze and restore
