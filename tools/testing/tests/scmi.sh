@@ -7,8 +7,8 @@
 # injects. On the debug lane the same runs under KASAN, lockdep and kmemleak;
 # on virtio-mmio a transport-focused part of it. On the release lanes over
 # virtio-pci, a second guest shows the forced power-off after the grace
-# period (scmi-forced), and two more boot with a device tree that describes
-# the SCMI device, or describes it disabled (scmi-dt).
+# period (scmi-forced), and two more get a device tree node that describes
+# the SCMI device, available or disabled, before the driver loads (scmi-dt).
 
 SCMI_TESTS=${SCMI_TESTS:-"probe names discovery hwmon sensors_tool async iio iio_buffer iio_timestamps iio_trigger trips powercap poweroff unsubscribe hostile_response hostile_timeout hostile_delayed hostile_events user user_gone plugin rebind"}
 # On virtio-mmio, what goes through the transport differently: both
