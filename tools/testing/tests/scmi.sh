@@ -201,27 +201,32 @@ scmi_forced() {
 # kernel image reads as type 0 in the guest, overwritten at boot.) 6.1 has
 # no device tree root on x86 to apply an overlay to.
 scmi_dt() {
-	local lane=$1 obj=$2 tools=$3 status t out rc cmds kdir
+	local lane=$1 obj=$2 tools=$3 status t out rc cmds kdir helper
 	if [ "$(lane_kernel "$lane")" = 6.1 ]; then
 		va_skip "scmi-dt-$lane" "6.1 has no device tree root on x86"
 		return
 	fi
+	# The helper module, built once for both guests.
 	kdir=$("$VA_TESTING/scripts/kernel.sh" "$(lane_kernel "$lane")" "$(lane_flavour "$lane")")
+	helper=$VA_RUN/scmi-dt-$lane
+	mkdir -p "$helper"
+	cp "$VA_TESTING"/dt/* "$helper/"
+	if ! make -s -C "$kdir" M="$helper" modules >"$helper/build.log" 2>&1; then
+		va_fail "scmi-dt-$lane: helper module build" "$(tail -n 3 "$helper/build.log")"
+		return
+	fi
 	. "$VA_TESTING/guest/ctl-lib.sh"
 	for status in okay disabled; do
 		t=scmi-dt-$status-$lane
 		out=$VA_RUN/$t
-		scmi_model "$out" "$obj" "$tools"
 		mkdir -p "$out/dt"
-		cp "$VA_TESTING"/dt/* "$out/dt/"
+		cp "$helper/va_dt_overlay.ko" "$out/dt/"
 		scmi_dtso "$status" >"$out/scmi.dtso"
-		if ! make -s -C "$kdir" M="$out/dt" modules >"$out/dt.log" 2>&1 ||
-		   ! dtc -q -I dts -O dtb -o "$out/scmi.dtbo" "$out/scmi.dtso" >>"$out/dt.log" 2>&1; then
-			va_fail "$t: overlay and helper build" "$(tail -n 3 "$out/dt.log")"
-			kill "$mpid" 2>/dev/null
-			wait "$mpid" 2>/dev/null
+		if ! dtc -q -I dts -O dtb -o "$out/scmi.dtbo" "$out/scmi.dtso" >"$out/dtc.log" 2>&1; then
+			va_fail "$t: overlay build" "$(tail -n 3 "$out/dtc.log")"
 			continue
 		fi
+		scmi_model "$out" "$obj" "$tools"
 		guest "$t" "$lane" pci -T 120 -B "32:2:0:$out/scmi.sock" -- '
 			insmod dt/va_dt_overlay.ko || exit 2
 			cat scmi.dtbo >/sys/kernel/debug/va_dt_overlay/apply || exit 3
@@ -241,7 +246,8 @@ scmi_dt() {
 			rmmod va_dt_overlay || exit 5
 			[ ! -e $n ] || exit 6'
 		rc=$?
-		cmds=$(va_ctl "$out/scmi-ctl" 5 stats 2>&1 | tr ' ' '\n' | sed -n 's/^commands=//p')
+		va_ctl "$out/scmi-ctl" 5 stats >"$out/stats" 2>&1
+		cmds=$(stats_field "$out/stats" commands)
 		kill "$mpid" 2>/dev/null
 		wait "$mpid" 2>/dev/null
 		va_check "$t: guest ran" "guest exit status $rc (2: helper not loaded, 3: overlay refused, 4 and 5: unload failed, 6: node left after the overlay's removal)" \
